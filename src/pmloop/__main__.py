@@ -1,0 +1,3 @@
+from pmloop.cli.main import run
+
+run()

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from pmloop.audit import views
+
+app_name = "audit"
+urlpatterns = [
+    path("", views.entry_list, name="list"),
+]

@@ -1,0 +1,315 @@
+"""Reads of requirements, always restricted to what the actor may see, prefetched here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from pmloop.accounts import permissions as acl
+from pmloop.audit import selectors as audit_selectors
+from pmloop.core.actor import Actor
+from pmloop.core.errors import InvalidInput, NotFound, PermissionDenied
+from pmloop.pool.models import PoolItem, PoolLink
+from pmloop.requirements import spec as prd
+from pmloop.requirements.choices import Stage, Status
+from pmloop.requirements.models import (
+    AcceptanceCriterion,
+    ChangeRequest,
+    Requirement,
+    RequirementLink,
+    RequirementSettings,
+    RequirementVersion,
+    StageChange,
+)
+from pmloop.reviews import selectors as review_selectors
+
+
+def asked_items_q(requirement_id: int) -> Q:
+    """Pool items that asked for a requirement: linked ones and those merged into them.
+
+    One ``pk IN (linked ids UNION ids of items merged into them)`` test, searched by primary
+    key, rather than an OR across two LEFT JOINs, which scanned every pool item (127 ms at 20k
+    items, growing with the pool; see docs/benchmarks.md)."""
+    linked = PoolLink.objects.filter(requirement_id=requirement_id).order_by().values("item_id")
+    merged = PoolItem.objects.filter(merged_into_id__in=linked).order_by().values("pk")
+    return Q(pk__in=linked.union(merged))
+
+
+SORTS = {
+    "newest": ("-id",),
+    "oldest": ("id",),
+    "priority": ("priority", "-id"),
+    "voices": ("-voices", "-id"),
+    "updated": ("-updated_at", "-id"),
+    "completeness": ("completeness", "-id"),
+}
+
+
+@dataclass
+class RequirementQuery:
+    """One filter shape for the API, the pages, the CLI and exports."""
+
+    product_id: int | None = None
+    q: str = ""
+    status: list[str] = field(default_factory=list)
+    stage: list[str] = field(default_factory=list)
+    module_id: int | None = None
+    priority: list[int] = field(default_factory=list)
+    owner_id: int | None = None
+    category: str | None = None
+    parent_id: int | None = None
+    unconfirmed_change: bool | None = None
+    sort: str = "newest"
+
+
+def _base(actor: Actor) -> QuerySet[Requirement]:
+    if not actor.is_authenticated:
+        raise PermissionDenied(_("Log in first."), code="unauthenticated")
+    return acl.visible_to(actor, Requirement.objects.all())
+
+
+def list_requirements(*, actor: Actor, query: RequirementQuery | None = None) -> QuerySet[Requirement]:
+    query = query or RequirementQuery()
+    qs = _base(actor).select_related("product", "module", "owner")
+    if query.product_id is not None:
+        if not acl.can_see(actor, query.product_id):
+            raise NotFound(_("No such product, or you are not a member of it."), code="product_not_found")
+        qs = qs.filter(product_id=query.product_id)
+    bad = [s for s in query.status if s not in Status.values] + [
+        s for s in query.stage if s not in Stage.values
+    ]
+    if bad:
+        raise InvalidInput(_("Unknown status or stage: %(b)s.") % {"b": ", ".join(bad)}, field="status")
+    if query.status:
+        qs = qs.filter(status__in=query.status)
+    if query.stage:
+        qs = qs.filter(stage__in=query.stage)
+    if query.module_id is not None:
+        qs = qs.filter(module_id=query.module_id)
+    if query.priority:
+        qs = qs.filter(priority__in=query.priority)
+    if query.owner_id is not None:
+        qs = qs.filter(owner_id=query.owner_id)
+    if query.category:
+        qs = qs.filter(category=query.category)
+    if query.parent_id is not None:
+        qs = qs.filter(parent_id=query.parent_id)
+    if query.unconfirmed_change is not None:
+        qs = qs.filter(unconfirmed_change__isnull=not query.unconfirmed_change)
+    if query.q.strip():
+        qs = _search(actor, qs, query.q, query.product_id)
+    if query.sort not in SORTS:
+        raise InvalidInput(_("Sort by one of: %(s)s.") % {"s": ", ".join(SORTS)}, field="sort")
+    return qs.order_by(*SORTS[query.sort])
+
+
+def _search(actor: Actor, qs: QuerySet, q: str, product_id: int | None) -> QuerySet:
+    from pmloop.search import selectors as search
+
+    ids = {product_id} if product_id is not None else acl.visible_product_ids(actor)
+    text = q.strip()
+    key = text.upper().rsplit("-", 1)
+    key_filter = Q()
+    if len(key) == 2 and key[1].isdigit():  # "IMSDK-42" finds that requirement
+        key_filter = Q(product__code=key[0], number=int(key[1]))
+    elif text.isdigit():
+        key_filter = Q(number=int(text))
+    return qs.filter(Q(pk__in=search.matching_ids(kind="requirement", q=text, product_ids=ids)) | key_filter)
+
+
+def get_requirement(*, actor: Actor, requirement_id: int) -> Requirement:
+    req = (
+        _base(actor)
+        .select_related(
+            "product", "module", "owner", "created_by", "parent", "duplicate_of", "unconfirmed_change"
+        )
+        .prefetch_related(
+            "reviewers",
+            "criteria",
+            Prefetch("children", queryset=Requirement.objects.select_related("product")),
+        )
+        .filter(pk=requirement_id)
+        .first()
+    )
+    if req is None:
+        raise NotFound(
+            _("No such requirement, or you are not a member of its product."), code="requirement_not_found"
+        )
+    return req
+
+
+def get_by_key(*, actor: Actor, key: str) -> Requirement:
+    """A requirement by its key (IMSDK-42) or its id."""
+    key = (key or "").strip()
+    if key.isdigit():
+        return get_requirement(actor=actor, requirement_id=int(key))
+    code, _sep, number = key.upper().rpartition("-")
+    if not code or not number.isdigit():
+        raise InvalidInput(_("Give a requirement key like IMSDK-42, or its id."), field="key")
+    pk = _base(actor).filter(product__code=code, number=int(number)).values_list("pk", flat=True).first()
+    if pk is None:
+        raise NotFound(_("No requirement %(k)s that you can see.") % {"k": key}, code="requirement_not_found")
+    return get_requirement(actor=actor, requirement_id=pk)
+
+
+def completeness(*, actor: Actor, requirement_id: int) -> prd.Completeness:
+    req = get_requirement(actor=actor, requirement_id=requirement_id)
+    return prd.completeness(req.spec, required=_settings(req.product_id).required_sections,
+                            has_sources=PoolLink.objects.filter(requirement_id=req.pk).exists())  # fmt: skip
+
+
+def list_versions(*, actor: Actor, requirement_id: int) -> QuerySet[RequirementVersion]:
+    get_requirement(actor=actor, requirement_id=requirement_id)
+    return RequirementVersion.objects.filter(requirement_id=requirement_id).select_related(
+        "author", "change_request"
+    )
+
+
+@dataclass
+class VersionDiff:
+    requirement: Requirement
+    a: RequirementVersion
+    b: RequirementVersion
+    sections: list[prd.SectionDiff]
+
+
+def diff_versions(*, actor: Actor, requirement_id: int, a: int, b: int) -> VersionDiff:
+    req = get_requirement(actor=actor, requirement_id=requirement_id)
+    versions = {v.number: v for v in RequirementVersion.objects.filter(requirement=req, number__in=[a, b])}
+    missing = [n for n in (a, b) if n not in versions]
+    if missing:
+        raise NotFound(_("No version %(v)s of this requirement.") % {"v": ", ".join(map(str, missing))})
+    va, vb = versions[a], versions[b]
+    return VersionDiff(req, va, vb, prd.diff(va.spec, vb.spec, title_a=va.title, title_b=vb.title))
+
+
+@dataclass
+class Trace:
+    """Everything that answers "where did this come from and where did it go"."""
+
+    requirement: Requirement
+    pool_items: list[PoolItem]
+    customers: list[Any]
+    rounds: list[Any]
+    changes: list[ChangeRequest]
+    versions: list[RequirementVersion]
+    stages: list[StageChange]
+    links_out: list[RequirementLink]
+    links_in: list[RequirementLink]
+    criteria: list[AcceptanceCriterion]
+    history: list[Any]
+    attachments: list[Any] = field(default_factory=list)
+
+
+def trace_requirement(*, actor: Actor, requirement_id: int) -> Trace:
+    req = get_requirement(actor=actor, requirement_id=requirement_id)
+    items = list(
+        PoolItem.objects.filter(asked_items_q(req.pk))
+        .select_related("customer", "source", "product", "reporter")
+        .distinct()
+        .order_by("-voices", "id")
+    )
+    customers = list({i.customer_id: i.customer for i in items if i.customer_id}.values())
+    return Trace(
+        requirement=req,
+        pool_items=items,
+        customers=customers,
+        rounds=list(review_selectors.rounds_for(subject_type="requirement", subject_id=req.pk)),
+        changes=list(req.changes.select_related("created_by").order_by("-created_at")),
+        versions=list(
+            RequirementVersion.objects.filter(requirement=req).select_related("author").order_by("-number")
+        ),
+        stages=list(req.stage_changes.select_related("actor").order_by("at", "id")),
+        links_out=list(req.links_out.select_related("target", "target__product")),
+        links_in=list(req.links_in.select_related("source", "source__product")),
+        criteria=list(req.criteria.select_related("verified_by")),
+        history=list(audit_selectors.history(actor=actor, obj=req)[:200]),
+        attachments=list(req.attachments.select_related("uploaded_by")),
+    )
+
+
+@dataclass
+class MatrixRow:
+    requirement: Requirement
+    pool_items: list[PoolItem]
+    review_outcome: str
+    reviewers: str
+
+
+def traceability_matrix(
+    *, actor: Actor, product_id: int, query: RequirementQuery | None = None
+) -> list[MatrixRow]:
+    """Pool item ↔ requirement ↔ review ↔ stage, one row per requirement (constant queries)."""
+    query = query or RequirementQuery()
+    query.product_id = product_id
+    reqs = list(list_requirements(actor=actor, query=query))
+    items_of: dict[int, list[PoolItem]] = {}
+    links = PoolLink.objects.filter(requirement_id__in=[r.pk for r in reqs]).select_related(
+        "item__customer", "item__product"
+    )
+    for link in links.order_by("item_id"):
+        items_of.setdefault(link.requirement_id, []).append(link.item)
+    from pmloop.reviews.models import ReviewRound
+
+    last_round: dict[int, Any] = {}
+    rounds = (
+        ReviewRound.objects.filter(subject_type="requirement", subject_id__in=[r.pk for r in reqs])
+        .prefetch_related("votes__reviewer")
+        .order_by("subject_id", "-opened_at", "-id")
+    )
+    for rnd in rounds:
+        last_round.setdefault(rnd.subject_id, rnd)
+    rows = []
+    for r in reqs:
+        rnd = last_round.get(r.pk)
+        outcome = (rnd.get_outcome_display() if rnd.outcome else rnd.get_status_display()) if rnd else ""
+        votes = (
+            ", ".join(f"{v.reviewer}: {v.get_verdict_display() or '…'}" for v in rnd.votes.all())
+            if rnd
+            else ""
+        )
+        rows.append(MatrixRow(r, items_of.get(r.pk, []), outcome, votes))
+    return rows
+
+
+def status_counts(*, actor: Actor, product_id: int) -> dict[str, int]:
+    rows = _base(actor).filter(product_id=product_id).values("status").annotate(n=Count("id"))
+    return {r["status"]: r["n"] for r in rows}
+
+
+def for_customer(*, actor: Actor, customer_id: int) -> QuerySet[Requirement]:
+    """What a customer asked that became requirements: status, stage, what shipped."""
+    asked = PoolLink.objects.filter(
+        Q(item__customer_id=customer_id) | Q(item__merged_items__customer_id=customer_id)
+    )
+    return (
+        _base(actor)
+        .filter(pk__in=asked.values("requirement_id"))
+        .select_related("product", "module")
+        .order_by("-id")
+    )
+
+
+def _settings(product_id: int) -> RequirementSettings:
+    """The product's settings, or unsaved defaults (a read never writes)."""
+    return RequirementSettings.objects.filter(product_id=product_id).first() or RequirementSettings(
+        product_id=product_id
+    )
+
+
+def get_settings(*, actor: Actor, product_id: int) -> dict[str, Any]:
+    from pmloop.requirements import permissions as perms
+
+    acl.require(actor, perms.VIEW, product_id=product_id)
+    s = _settings(product_id)
+    saved = s.pk is not None
+    return {
+        "product_id": product_id,
+        "required_sections": list(s.required_sections),
+        "skip_review_user_ids": sorted(s.skip_review_users.values_list("pk", flat=True)) if saved else [],
+        "force_review_user_ids": sorted(s.force_review_users.values_list("pk", flat=True)) if saved else [],
+        "version": s.version,
+    }

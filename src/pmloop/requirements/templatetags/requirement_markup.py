@@ -1,0 +1,61 @@
+"""Template filters of the requirement pages: Markdown rendered and then sanitised.
+
+A spec is written by people and read by everyone in the product, so its Markdown is
+rendered with ``markdown`` and the HTML is cleaned with ``nh3`` (an allow-list: no script,
+no style, no event-handler attributes, links only to http, https and mailto)."""
+
+from __future__ import annotations
+
+import markdown as md
+import nh3
+from django import template
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "dd", "dl", "dt", "em", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "sup",
+    "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "th": {"align"},
+    "td": {"align"},
+    "abbr": {"title"},
+    "code": {"class"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+MAX_CHARS = 60_000
+
+
+def render_markdown(text: str | None) -> str:
+    """Markdown → safe HTML (a string that may be marked safe)."""
+    if not text:
+        return ""
+    html = md.markdown(str(text)[:MAX_CHARS], extensions=["extra", "sane_lists"], output_format="html")
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str | None) -> str:
+    return mark_safe(render_markdown(text))  # noqa: S308 — cleaned by nh3 just above
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template (dicts of section values, rows of a table)."""
+    if mapping is None:
+        return ""
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""

@@ -1,0 +1,128 @@
+"""The database-specific half of search: query strings and SQL for SQLite FTS5 and PostgreSQL.
+
+Terms come from ``pmloop.core.text.query_tokens``: runs of letters and digits only. Each is
+still quoted (FTS5: ``"term"``; tsquery: ``'term'``), so no user input is ever read as query
+syntax. A single CJK character is matched as a prefix (``"群"*`` / ``'群':*``), so it finds the
+words that start with it. Terms are ANDed.
+
+PostgreSQL matches and ranks on the stored generated column ``tsv`` =
+``to_tsvector('simple'::regconfig, tokens)`` (migration 0003), which carries the GIN index
+``search_doc_tsv_gin``. The model does not declare that column; ``Matches`` names it next to
+the table alias Django chose, so it works inside subqueries too.
+
+SQL is built from constants and Django-compiled column references only; every value (terms,
+product ids, kinds, limits) is a query parameter (hence the ``noqa: S608``).
+"""
+
+from __future__ import annotations
+
+from django.db.models import BooleanField, F, Func
+
+from pmloop.core import text
+
+FTS_TABLE = "search_fts"
+DOC_TABLE = "search_searchdocument"
+PG_VECTOR_COLUMN = "tsv"
+PG_QUERY = "to_tsquery('simple'::regconfig, %s)"
+
+
+def _prefix(term: str) -> bool:
+    return len(term) == 1 and text.is_cjk(term)
+
+
+def fts5_query(terms: list[str]) -> str:
+    """``["权限", "群"]`` → ``"权限" AND "群"*`` (FTS5 MATCH syntax, every term quoted)."""
+    return " AND ".join('"' + t.replace('"', '""') + '"' + ("*" if _prefix(t) else "") for t in terms)
+
+
+def tsquery(terms: list[str]) -> str:
+    """``["权限", "群"]`` → ``'权限' & '群':*`` (to_tsquery syntax, every term quoted)."""
+    quoted = (
+        "'" + t.replace("\\", "\\\\").replace("'", "''") + "'" + (":*" if _prefix(t) else "") for t in terms
+    )
+    return " & ".join(quoted)
+
+
+def check_vendor(vendor: str) -> None:
+    if vendor not in {"sqlite", "postgresql"}:
+        raise NotImplementedError(f"pmloop search supports SQLite and PostgreSQL, not {vendor}")
+
+
+class Matches(Func):
+    """A boolean ORM expression: this SearchDocument row matches all ``terms``.
+
+    ``SearchDocument.objects.filter(Matches(terms))``. It compiles to an index lookup on both
+    databases and keeps working when Django re-aliases the table inside a subquery (``U0``).
+    """
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, terms: list[str]):
+        if not terms:
+            raise ValueError("Matches() needs at least one term; an empty query matches nothing")
+        self.terms = list(terms)
+        super().__init__(F("id"), F("tokens"))
+
+    def as_sql(self, compiler, connection, **extra):  # pragma: no cover - vendors below
+        check_vendor(connection.vendor)
+        raise AssertionError("unreachable")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        id_sql, id_params = compiler.compile(self.source_expressions[0])
+        sql = f"{id_sql} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"  # noqa: S608
+        return sql, (*id_params, fts5_query(self.terms))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        alias = self.source_expressions[
+            1
+        ].alias  # the resolved Col of "tokens": "search_searchdocument" or "U0"
+        column = f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name(PG_VECTOR_COLUMN)}"
+        return f"{column} @@ {PG_QUERY}", (tsquery(self.terms),)
+
+
+_SQLITE_SELECT = (
+    "SELECT d.kind, d.object_id, d.product_id, d.title, -bm25(search_fts) AS score "
+    "FROM search_fts JOIN search_searchdocument d ON d.id = search_fts.rowid"
+)
+# ts_rank normalisation 1 divides by 1 + log(document length), like bm25's length term.
+_PG_SELECT = (
+    "SELECT d.kind, d.object_id, d.product_id, d.title, "
+    "ts_rank(d.tsv, to_tsquery('simple'::regconfig, %s), 1) AS score "
+    "FROM search_searchdocument d"
+)
+
+
+def ranked_sql(
+    vendor: str,
+    *,
+    terms: list[str],
+    product_ids: list[int] | None,
+    kinds: list[str] | None,
+    limit: int,
+    offset: int,
+) -> tuple[str, list]:
+    """SQL returning (kind, object_id, product_id, title, score), best first."""
+    check_vendor(vendor)
+    where: list[str] = []
+    params: list = []
+    if vendor == "sqlite":
+        select = _SQLITE_SELECT
+        where.append(f"{FTS_TABLE} MATCH %s")
+        params.append(fts5_query(terms))
+        order = f"ORDER BY bm25({FTS_TABLE}), d.id"
+    else:
+        select = _PG_SELECT
+        params.append(tsquery(terms))  # for ts_rank
+        where.append(f"d.{PG_VECTOR_COLUMN} @@ {PG_QUERY}")
+        params.append(tsquery(terms))
+        order = "ORDER BY score DESC, d.id"
+    if product_ids is not None:
+        where.append("d.product_id IN (" + ", ".join(["%s"] * len(product_ids)) + ")")
+        params.extend(product_ids)
+    if kinds is not None:
+        where.append("d.kind IN (" + ", ".join(["%s"] * len(kinds)) + ")")
+        params.extend(kinds)
+    sql = f"{select} WHERE {' AND '.join(where)} {order} LIMIT %s OFFSET %s"
+    params.extend([limit, offset])
+    return sql, params

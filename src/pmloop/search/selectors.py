@@ -1,0 +1,99 @@
+"""Reads from the search index.
+
+Permission filtering is the caller's: ``product_ids`` is the set of products the actor may
+see (``accounts.permissions.visible_product_ids(actor)``; None = every product, for site
+admins). Nothing outside it is ever returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from pmloop.core import text
+from pmloop.search import fulltext
+from pmloop.search.models import SearchDocument
+
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    kind: str
+    object_id: int
+    product_id: int
+    title: str
+    score: float
+    """Higher is better. SQLite: -bm25; PostgreSQL: ts_rank (normalised by length). The two
+    scales differ: compare scores only within one result list."""
+
+
+def _ids(product_ids: Iterable[int] | None) -> list[int] | None:
+    return None if product_ids is None else sorted({int(p) for p in product_ids})
+
+
+def search(
+    *,
+    q: str,
+    product_ids: Collection[int] | None,
+    kinds: list[str] | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Hit]:
+    """Documents containing every term of ``q``, best first (one query).
+
+    Returns ``[]`` without touching the database when ``q`` has no searchable term (empty,
+    punctuation or stopwords only), when ``product_ids`` is empty, or when ``kinds`` is empty.
+    """
+    terms = text.query_tokens(q)
+    ids = _ids(product_ids)
+    if not terms or ids == [] or kinds == []:
+        return []
+    limit = max(0, min(int(limit), MAX_LIMIT))
+    offset = max(0, int(offset))
+    if limit == 0:
+        return []
+    sql, params = fulltext.ranked_sql(
+        connection.vendor,
+        terms=terms,
+        product_ids=ids,
+        kinds=None if kinds is None else list(dict.fromkeys(kinds)),
+        limit=limit,
+        offset=offset,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [Hit(k, int(o), int(p), t, float(s)) for k, o, p, t, s in cursor.fetchall()]
+
+
+def matching_documents(
+    *, q: str, product_ids: Collection[int] | None, kinds: list[str] | None = None
+) -> QuerySet[SearchDocument]:
+    """SearchDocument rows matching ``q`` within the products, unordered, not yet run."""
+    terms = text.query_tokens(q)
+    ids = _ids(product_ids)
+    if not terms or ids == [] or kinds == []:
+        return SearchDocument.objects.none()
+    fulltext.check_vendor(connection.vendor)
+    qs = SearchDocument.objects.filter(fulltext.Matches(terms))
+    if ids is not None:
+        qs = qs.filter(product_id__in=ids)
+    if kinds is not None:
+        qs = qs.filter(kind__in=kinds)
+    return qs
+
+
+def matching_ids(*, kind: str, q: str, product_ids: Collection[int] | None) -> QuerySet:
+    """A lazy queryset of the ``object_id`` of documents of ``kind`` that match ``q``.
+
+    Combine it with your own filters; it runs as a subquery of your query, never in Python::
+
+        Requirement.objects.filter(pk__in=matching_ids(kind="requirement", q=q, product_ids=ids),
+                                   status=Status.ACTIVE)
+
+    Empty when ``q`` has no searchable term (Django then skips the query altogether).
+    """
+    return matching_documents(q=q, product_ids=product_ids, kinds=[kind]).values("object_id")
