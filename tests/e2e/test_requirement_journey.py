@@ -9,6 +9,7 @@ then it is created through ``pool.services.create_item`` in the setup."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from django.urls import NoReverseMatch, reverse
 
 from tests.e2e.test_shell import assert_not_blank
@@ -152,13 +153,16 @@ def test_requirement_from_pool_item_to_closed_done(live_server, browser, team, a
         page.select_option("#close_reason", "done")
         page.click("#panel-close button.btn-danger")
         page.wait_for_selector("#panel-close .alert-error")
+        page.wait_for_load_state()  # htmx binds on DOMContentLoaded, after the text shows
         assert "群主可以设置管理员" in page.inner_text("#panel-close .alert-error")
-        # Verify the acceptance criteria (htmx, no page load), then close as done.
-        page.locator("#criteria li:not(.verified) button").first.click()
+        # Verify the acceptance criteria (htmx, no page load), then close as done. Each
+        # criterion is clicked by its text: htmx settles the swapped <li> classes ~20 ms after
+        # the new text shows, so ":not(.verified)" can still match the one just verified.
+        page.locator("#criteria li:has-text('群主可以设置管理员') button").click()
         page.wait_for_selector("#criteria >> text=已验证 1 / 2")
-        page.locator("#criteria li:not(.verified) button").first.click()
+        page.locator("#criteria li:has-text('管理员可以禁言成员') button").click()
         page.wait_for_selector("#criteria >> text=已验证 2 / 2")
-        assert page.locator("#criteria li.verified").count() == 2
+        expect(page.locator("#criteria li.verified")).to_have_count(2)  # retries past the settle
         assert page.get_attribute("#panel-close", "open") is not None  # still open after the refusal
         page.select_option("#close_reason", "done")
         page.fill("#close_note", "两条验收标准均已验证")

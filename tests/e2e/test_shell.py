@@ -122,6 +122,8 @@ def test_shell_journey(live_server, browser, make_user, artifacts):
         page.fill("#id_description", "面向企业客户的即时通讯 SDK。")
         page.click("#main form button.btn-primary")
         page.wait_for_selector("text=产品“IM SDK 即时通讯”已创建")
+        # htmx (deferred) binds on DOMContentLoaded; the flash can show before that.
+        page.wait_for_load_state()
         assert "/modules/" in page.url
         # The switcher now shows it as the current product.
         assert "IM SDK 即时通讯" in page.locator(".switcher-button").inner_text()
