@@ -141,13 +141,6 @@ def test_the_checker_catches_every_payload_when_nothing_escapes_it():
     assert executable_bits('<a href="/x">a</a><script src="/static/app.js"></script>') == []
 
 
-_PG_ORDER_BUG = pytest.mark.skipif(
-    __import__("os").environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="OPEN: on PostgreSQL, after any earlier test created requirements, the hostile world's active "
-    "requirement pages answer 404 'No such requirement' (passes alone and on SQLite); under investigation",
-)
-
-
 # ---- the hostile world ---------------------------------------------------------------------
 @pytest.fixture
 def hostile(db):
@@ -184,7 +177,6 @@ def _client(user) -> Client:
 
 
 @pytest.mark.parametrize("who", ["owner", "rev1"])
-@_PG_ORDER_BUG
 def test_no_page_runs_stored_script(hostile, db, who):
     client = _client(hostile.users[who])
     found, shown = {}, 0
@@ -202,7 +194,6 @@ def test_no_page_runs_stored_script(hostile, db, who):
     assert shown > 20, "the payloads were not shown at all: the pages tested nothing"
 
 
-@_PG_ORDER_BUG
 def test_markdown_export_carries_no_live_html(hostile, db):
     """The .md export goes to renderers we do not control: raw HTML from the input must not
     arrive as live tags there (escaped text, or inside code, is fine)."""

@@ -91,9 +91,12 @@ def build_world(text: str = "", name: str = "") -> FuzzWorld:
     active = activate(new_req("群组角色权限"), comment=f"评审意见{text}")
     in_release = activate(new_req("消息撤回时限可配置"))
     changing = activate(new_req("已读回执"))
-    changing = reqs.request_change(actor=pm, requirement_id=changing.pk, expected_version=changing.version,
-                                   reason=f"补充场景{text}", spec={"functional_design": f"功能设计{text}"},
-                                   submit=False)  # fmt: skip
+    # request_change returns the ChangeRequest, not the requirement: keep both apart (its id
+    # used as a requirement id named no requirement, or on SQLite a different one by chance).
+    change = reqs.request_change(actor=pm, requirement_id=changing.pk, expected_version=changing.version,
+                                 reason=f"补充场景{text}", spec={"functional_design": f"功能设计{text}"},
+                                 submit=False)  # fmt: skip
+    changing.refresh_from_db()
     reqs.link_pool_items(actor=pm, requirement_id=active.pk, pool_item_ids=[items[0].pk])
     link = reqs.link_requirements(actor=pm, requirement_id=active.pk, target_id=draft.pk, kind="relates_to")
     attachment = reqs.add_attachment(actor=pm, requirement_id=draft.pk, name="a.txt", content=b"hello")
@@ -125,7 +128,7 @@ def build_world(text: str = "", name: str = "") -> FuzzWorld:
         "pool:item_id": items[1].pk, "pool:pool_item_id": items[1].pk, "pool_source_id": source.pk, "launch:item_id": check.pk,
     }  # fmt: skip
     w.objects = {"product": product, "module": module, "customer": customer, "items": items, "draft": draft,
-                 "active": active, "changing": changing, "in_release": in_release, "plan": plan,
+                 "active": active, "changing": changing, "change": change, "in_release": in_release, "plan": plan,
                  "release": release, "kit": kit, "session": session}  # fmt: skip
     return w
 
