@@ -9,8 +9,8 @@ then it is created through ``pool.services.create_item`` in the setup."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
 from django.urls import NoReverseMatch, reverse
+from playwright.sync_api import expect
 
 from tests.e2e.test_shell import assert_not_blank
 

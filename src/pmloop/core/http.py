@@ -49,6 +49,8 @@ class PageOut(Schema, Generic[T]):
     page: int
     page_size: int
     pages: int
+    count_capped: bool = False
+    """True when more rows match than ``count``: a text search counts up to 1,000 matches."""
 
 
 def page_out(page: Page, converter=None) -> dict[str, Any]:
@@ -59,6 +61,7 @@ def page_out(page: Page, converter=None) -> dict[str, Any]:
         "page": page.page,
         "page_size": page.page_size,
         "pages": page.pages,
+        "count_capped": page.count_capped,
     }
 
 

@@ -13,12 +13,30 @@ from pmloop.core.errors import InvalidInput
 MAX_PAGE_SIZE = 200
 
 
+SEARCH_COUNT_LIMIT = 1000
+"""Lists filtered by a text search count their matches up to this many. A common word can match
+tens of thousands of rows, and counting them all cost 18 ms of a 25 ms search at 100k
+requirements; nobody pages past the first thousand hits of a search (they refine it)."""
+
+
+def count_limit_for(q: str | None) -> int | None:
+    """The count limit of a list filtered by the text ``q`` (None: count every row)."""
+    return SEARCH_COUNT_LIMIT if q and q.strip() else None
+
+
 @dataclass
 class Page:
     items: list[Any]
     count: int
     page: int
     page_size: int
+    count_capped: bool = False
+    """True when more rows match than ``count`` (then exactly the count limit)."""
+
+    @property
+    def count_label(self) -> str:
+        """``1000+`` when the count was capped, else the count."""
+        return f"{self.count}+" if self.count_capped else str(self.count)
 
     @property
     def pages(self) -> int:
@@ -33,15 +51,23 @@ class Page:
         return self.page > 1
 
 
-def paginate(queryset: Any, *, page: int = 1, page_size: int = 50) -> Page:
+def paginate(queryset: Any, *, page: int = 1, page_size: int = 50, count_limit: int | None = None) -> Page:
+    """One page of ``queryset``. With ``count_limit``, rows are counted only up to that many
+    (``count_capped`` says there are more) and pages end there."""
     if page < 1:
         raise InvalidInput(_("page must be 1 or more"), field="page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InvalidInput(
             _("page_size must be between 1 and %(n)s") % {"n": MAX_PAGE_SIZE}, field="page_size"
         )
-    paginator = Paginator(queryset, page_size)
-    count = paginator.count
+    capped = False
+    if count_limit is None:
+        count = Paginator(queryset, page_size).count
+    else:
+        count = queryset[: count_limit + 1].count()
+        capped = count > count_limit
+        count = min(count, count_limit)
     offset = (page - 1) * page_size
-    items = list(queryset[offset : offset + page_size]) if offset < count else []
-    return Page(items=items, count=count, page=page, page_size=page_size)
+    end = min(offset + page_size, count) if capped else offset + page_size
+    items = list(queryset[offset:end]) if offset < count else []
+    return Page(items=items, count=count, page=page, page_size=page_size, count_capped=capped)

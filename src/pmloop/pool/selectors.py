@@ -30,35 +30,31 @@ def _visible(actor: Actor) -> QuerySet[PoolItem]:
     return acl.visible_to(actor, PoolItem.objects.all())
 
 
-def _text_filter(actor: Actor, qs: QuerySet[PoolItem], q: str, product_id: int | None) -> QuerySet[PoolItem]:
+def _text_filter(qs: QuerySet[PoolItem], q: str) -> QuerySet[PoolItem]:
     q = (q or "").strip()
     if not q:
         return qs
     number = _NUMBER.match(q)
     if number and number.group(1):  # IMSDK-P12, P12: that item
         return qs.filter(number=int(number.group(1)))
-    words = Q(pk__in=_search_ids(actor, q, product_id))
+    matching = _search_ids(q)
+    words = Q(pk__in=matching) if matching is not None else Q(pk__in=[])
     if number:  # a bare number: that item, or the number in the words
         words |= Q(number=int(number.group(2)))
     return qs.filter(words)
 
 
-def _search_ids(actor: Actor, q: str, product_id: int | None) -> QuerySet:
-    """A subquery of the ids of items whose indexed words match ``q``, within the products
-    the actor may see (and the product asked for)."""
-    visible = acl.visible_product_ids(actor)
-    if product_id is not None:
-        product_ids = [product_id] if visible is None or product_id in visible else []
-    else:
-        product_ids = sorted(visible) if visible is not None else None
-    return search_selectors.matching_ids(kind="pool_item", q=q, product_ids=product_ids)
+def _search_ids(q: str):
+    """A subquery of the ids of items whose indexed words match ``q`` (the caller's queryset
+    is already limited to the products the actor may see and the product asked for)."""
+    return search_selectors.object_ids_matching(kind="pool_item", q=q)
 
 
 def list_items(*, actor: Actor, filters: PoolItemFilters | None = None) -> QuerySet[PoolItem]:
     """Pool items the actor may see, filtered and sorted, with everything a row shows."""
     filters = filters or PoolItemFilters()
     qs = _visible(actor).filter(filters.get_filter_expression())
-    qs = _text_filter(actor, qs, filters.q, filters.product)
+    qs = _text_filter(qs, filters.q)
     if filters.sort == "-importance":
         qs = qs.annotate(
             importance_rank=Case(
@@ -75,7 +71,7 @@ def status_counts(*, actor: Actor, filters: PoolItemMatch) -> dict[str, int]:
     query, for the tabs above the list."""
     without_status = filters.model_copy(update={"status": []})
     qs = _visible(actor).filter(without_status.get_filter_expression())
-    qs = _text_filter(actor, qs, filters.q, filters.product)
+    qs = _text_filter(qs, filters.q)
     rows = qs.order_by().values("status").annotate(n=Count("id"))
     counts = dict.fromkeys(Status.values, 0)
     counts.update({r["status"]: r["n"] for r in rows})

@@ -25,7 +25,7 @@ from pmloop.audit import selectors as audit_selectors
 from pmloop.audit.views import describe
 from pmloop.core.errors import DomainError, InvalidInput, NotFound
 from pmloop.core.http import actor_of
-from pmloop.core.pagination import paginate
+from pmloop.core.pagination import count_limit_for, paginate
 from pmloop.customers import selectors as customer_selectors
 from pmloop.customers.views import choose_product, current_product
 from pmloop.pool import lifecycle, selectors, services
@@ -154,7 +154,7 @@ def item_list(request):
     filters, notes, _explicit = parse_filters(request, product.pk)
     choices = _choices(actor, product.pk)
     page = paginate(selectors.list_items(actor=actor, filters=filters), page=filters.page,
-                    page_size=filters.page_size)  # fmt: skip
+                    page_size=filters.page_size, count_limit=count_limit_for(filters.q))  # fmt: skip
     counts = selectors.status_counts(actor=actor, filters=filters)
     wanted = {str(s) for s in filters.status}
     base = {k: v for k, v in request.GET.items() if k not in ("status", "page", "selected", "product")}

@@ -5,7 +5,7 @@ from ninja import File, Query, Router
 from ninja.files import UploadedFile
 
 from pmloop.core.http import ERRORS, READ_ERRORS, PageOut, actor_of, page_out, requires
-from pmloop.core.pagination import paginate
+from pmloop.core.pagination import count_limit_for, paginate
 from pmloop.requirements import permissions as perms
 from pmloop.requirements import selectors, services
 from pmloop.requirements.schemas import (
@@ -53,7 +53,9 @@ def _detail(request, requirement_id: int):
 )
 def list_requirements(request: HttpRequest, filters: Query[RequirementFilters]):
     qs = selectors.list_requirements(actor=actor_of(request), query=query_from(filters))
-    return page_out(paginate(qs, page=filters.page, page_size=filters.page_size))
+    return page_out(
+        paginate(qs, page=filters.page, page_size=filters.page_size, count_limit=count_limit_for(filters.q))
+    )
 
 
 @router.post(

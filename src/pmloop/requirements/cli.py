@@ -298,17 +298,22 @@ def req_list(
 ) -> None:
     """List and search requirements (the API's filters)."""
     r = _rt(ctx, as_json)
-    from pmloop.core.pagination import paginate
+    from pmloop.core.pagination import count_limit_for, paginate
     from pmloop.requirements import selectors
 
     actor = r.actor(as_user)
     query = _query(r, actor, product=product, q=q, status=status, stage=stage, module=module,
                    priority=priority, owner=owner, sort=sort)  # fmt: skip
-    found = paginate(selectors.list_requirements(actor=actor, query=query), page=page, page_size=page_size)
+    found = paginate(
+        selectors.list_requirements(actor=actor, query=query),
+        page=page,
+        page_size=page_size,
+        count_limit=count_limit_for(q),
+    )
     items = [_req_out(req) for req in found.items]
     if as_json:
         r.print_json({"items": items, "count": found.count, "page": found.page, "page_size": found.page_size,
-                      "pages": found.pages})  # fmt: skip
+                      "pages": found.pages, "count_capped": found.count_capped})  # fmt: skip
         return
     r.emit(items, as_json=False,
            columns=["key", "title", "status", "stage", "priority", "owner", "PRD", "voices", "version"],

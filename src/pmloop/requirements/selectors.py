@@ -100,16 +100,15 @@ def list_requirements(*, actor: Actor, query: RequirementQuery | None = None) ->
     if query.unconfirmed_change is not None:
         qs = qs.filter(unconfirmed_change__isnull=not query.unconfirmed_change)
     if query.q.strip():
-        qs = _search(actor, qs, query.q, query.product_id)
+        qs = _search(qs, query.q)
     if query.sort not in SORTS:
         raise InvalidInput(_("Sort by one of: %(s)s.") % {"s": ", ".join(SORTS)}, field="sort")
     return qs.order_by(*SORTS[query.sort])
 
 
-def _search(actor: Actor, qs: QuerySet, q: str, product_id: int | None) -> QuerySet:
+def _search(qs: QuerySet, q: str) -> QuerySet:
     from pmloop.search import selectors as search
 
-    ids = {product_id} if product_id is not None else acl.visible_product_ids(actor)
     text = q.strip()
     key = text.upper().rsplit("-", 1)
     key_filter = Q()
@@ -117,7 +116,10 @@ def _search(actor: Actor, qs: QuerySet, q: str, product_id: int | None) -> Query
         key_filter = Q(product__code=key[0], number=int(key[1]))
     elif text.isdigit():
         key_filter = Q(number=int(text))
-    return qs.filter(Q(pk__in=search.matching_ids(kind="requirement", q=text, product_ids=ids)) | key_filter)
+    # qs is already limited to the products the actor sees (and the one asked for).
+    matching = search.object_ids_matching(kind="requirement", q=text)
+    words = Q(pk__in=matching) if matching is not None else Q(pk__in=[])
+    return qs.filter(words | key_filter)
 
 
 def get_requirement(*, actor: Actor, requirement_id: int) -> Requirement:

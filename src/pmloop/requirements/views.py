@@ -30,7 +30,7 @@ from pmloop.accounts import selectors as account_selectors
 from pmloop.audit.views import describe
 from pmloop.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from pmloop.core.http import actor_of
-from pmloop.core.pagination import paginate
+from pmloop.core.pagination import count_limit_for, paginate
 from pmloop.pool import selectors as pool_selectors
 from pmloop.pool.choices import Status as PoolStatus
 from pmloop.pool.schemas import PoolItemFilters
@@ -271,7 +271,7 @@ def requirement_list(request, product_id: int):
     filters, dropped = _filters(request, product.pk)
     page = paginate(
         selectors.list_requirements(actor=actor, query=_query(filters)), page=filters.page,
-        page_size=filters.page_size,
+        page_size=filters.page_size, count_limit=count_limit_for(filters.q),
     )  # fmt: skip
     counts = selectors.status_counts(actor=actor, product_id=product.pk)
     wanted = {str(s) for s in filters.status}

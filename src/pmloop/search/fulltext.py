@@ -81,6 +81,23 @@ class Matches(Func):
         return f"{column} @@ {PG_QUERY}", (tsquery(self.terms),)
 
 
+def object_ids_sql(vendor: str, *, terms: list[str], kind_code: int, kind_bits: int) -> tuple[str, list]:
+    """A subquery of the object ids of one kind whose documents match every term.
+
+    SQLite reads them from the FTS5 rowids alone (a document's id is ``object_id << kind_bits |
+    kind_code``, see ``search.models.document_id``): no row of search_searchdocument is read.
+    PostgreSQL filters the GIN-indexed ``tsv`` and the id in the same heap visit."""
+    check_vendor(vendor)
+    mask = (1 << kind_bits) - 1
+    if vendor == "sqlite":
+        sql = (f"SELECT rowid >> {kind_bits} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608
+               f"AND (rowid & {mask}) = %s")  # fmt: skip
+        return sql, [fts5_query(terms), kind_code]
+    sql = (f"SELECT d.id >> {kind_bits} FROM {DOC_TABLE} d WHERE d.{PG_VECTOR_COLUMN} @@ {PG_QUERY} "  # noqa: S608
+           f"AND (d.id & {mask}) = %s")  # fmt: skip
+    return sql, [tsquery(terms), kind_code]
+
+
 _SQLITE_SELECT = (
     "SELECT d.kind, d.object_id, d.product_id, d.title, -bm25(search_fts) AS score "
     "FROM search_fts JOIN search_searchdocument d ON d.id = search_fts.rowid"

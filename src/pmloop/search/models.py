@@ -8,8 +8,36 @@ PostgreSQL: a stored generated ``tsv`` column with a GIN index). See docs/search
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+KIND_BITS = 5
+KIND_CODES = {
+    "requirement": 1,
+    "pool_item": 2,
+    "customer": 3,
+    "product": 4,
+    "plan": 5,
+    "release": 6,
+    "launch_kit": 7,
+}
+"""Every searchable kind and its code, at most ``2**KIND_BITS - 1``. A new kind of object joins
+here (codes are stored in ids: never renumber one)."""
+
+
+def document_id(kind: str, object_id: int) -> int:
+    """The row id of the document of (kind, object_id): ``object_id << 5 | code``.
+
+    The id is the FTS5 rowid on SQLite, so a search finds the object ids of one kind straight
+    from the full-text index (``rowid >> 5`` where ``rowid & 31 = code``), without a lookup in
+    this table per match: 3 ms instead of 42 ms for a word in 27k of 100k documents
+    (docs/search.md)."""
+    try:
+        code = KIND_CODES[kind]
+    except KeyError:
+        raise ValueError(f"unknown search kind {kind!r}: add it to search.models.KIND_CODES") from None
+    return (int(object_id) << KIND_BITS) | code
+
 
 class SearchDocument(models.Model):
+    # id = document_id(kind, object_id), given by search.services, never by the database.
     kind = models.CharField(_("kind"), max_length=32)  # "requirement", "pool_item", …
     object_id = models.BigIntegerField(_("object id"))
     product = models.ForeignKey(

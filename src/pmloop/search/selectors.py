@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from pmloop.core import text
 from pmloop.search import fulltext
-from pmloop.search.models import SearchDocument
+from pmloop.search.models import KIND_BITS, KIND_CODES, SearchDocument
 
 MAX_LIMIT = 500
 
@@ -97,3 +98,22 @@ def matching_ids(*, kind: str, q: str, product_ids: Collection[int] | None) -> Q
     Empty when ``q`` has no searchable term (Django then skips the query altogether).
     """
     return matching_documents(q=q, product_ids=product_ids, kinds=[kind]).values("object_id")
+
+
+def object_ids_matching(*, kind: str, q: str) -> RawSQL | None:
+    """The ids of objects of ``kind`` whose document matches ``q``, as a subquery for
+    ``pk__in``; None when ``q`` has no searchable term (the caller then matches nothing).
+
+    The fast path for lists: it reads only the full-text index (SQLite) and does **not**
+    filter by product: use it on a queryset already restricted to what the actor may see
+    (``acl.visible_to``), as every list selector is::
+
+        ids = object_ids_matching(kind="requirement", q=q)
+        qs = visible.filter(pk__in=ids) if ids is not None else visible.none()
+    """
+    terms = text.query_tokens(q)
+    if not terms:
+        return None
+    sql, params = fulltext.object_ids_sql(connection.vendor, terms=terms, kind_code=KIND_CODES[kind],
+                                          kind_bits=KIND_BITS)  # fmt: skip
+    return RawSQL(sql, params)  # noqa: S611 (constants; every value is a parameter)

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from pmloop.core import text as text_mod
-from pmloop.search.models import SearchDocument
+from pmloop.search.models import KIND_CODES, SearchDocument, document_id
 
 MAX_TEXT_CHARS = 100_000
 """Only the first 100,000 characters of title + text are indexed (bounds jieba time and keeps
@@ -39,6 +39,8 @@ class Doc:
 def _check_kind(kind: str) -> str:
     if not isinstance(kind, str) or not _KIND_RE.match(kind):
         raise ValueError(f"search kind must be a lower-case identifier of 1–32 characters, not {kind!r}")
+    if kind not in KIND_CODES:
+        raise ValueError(f"unknown search kind {kind!r}: add it to search.models.KIND_CODES")
     return kind
 
 
@@ -51,7 +53,8 @@ def build_tokens(title: str, text: str) -> str:
 
 def _row(doc: Doc, now) -> SearchDocument:
     return SearchDocument(
-        kind=_check_kind(doc.kind),
+        id=document_id(_check_kind(doc.kind), doc.object_id),
+        kind=doc.kind,
         object_id=int(doc.object_id),
         product_id=int(doc.product_id),
         title=(doc.title or "").replace("\x00", "")[:TITLE_MAX],  # PostgreSQL text cannot hold NUL
@@ -61,6 +64,9 @@ def _row(doc: Doc, now) -> SearchDocument:
 
 
 def _upsert(rows: list[SearchDocument]) -> None:
+    for row in rows:
+        if row.id is None:
+            row.id = document_id(row.kind, row.object_id)
     SearchDocument.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["kind", "object_id"], update_fields=_UPDATE_FIELDS
     )
