@@ -240,13 +240,15 @@ class Index:
             return search.bulk_index(
                 search.Doc(k, o, p, t, "\n".join(parts)) for k, o, p, t, _x, parts in docs
             )
+        from pmloop.search.models import document_id
+
         terms, tmax = self.terms, self._title_max
         rows = []
-        ids = self.rows.ids(len(docs))
-        for pk, (kind, object_id, product_id, title, given, parts) in zip(ids, docs, strict=True):
+        for kind, object_id, product_id, title, given, parts in docs:
             t = terms(title)
             tokens = " ".join(x for x in (t, t, given, *(terms(p) for p in parts)) if x)
-            rows.append((pk, kind, object_id, product_id, title[:tmax], tokens))
+            # The id encodes (kind, object id), as search.services gives it (search.models).
+            rows.append((document_id(kind, object_id), kind, object_id, product_id, title[:tmax], tokens))
         return self.rows.write(rows)
 
 
@@ -264,16 +266,20 @@ def full_text_deferred(enabled: bool):
         yield
         return
     with connection.cursor() as cur:
-        cur.execute("SELECT MAX(id) FROM search_searchdocument")
-        before = cur.fetchone()[0] or 0
         restore: list[tuple[str, list]] = []
         if connection.vendor == "sqlite":
             cur.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [FTS_TRIGGER])
             got = cur.fetchone()
             if got:
+                # Document ids encode (kind, object id), so new rows are not simply those above
+                # the largest old id: remember the old ones (none in a fresh bench database).
+                cur.execute("DROP TABLE IF EXISTS temp.bench_old_docs")
+                cur.execute("CREATE TEMP TABLE bench_old_docs AS SELECT id FROM search_searchdocument")
                 cur.execute(f"DROP TRIGGER {FTS_TRIGGER}")
-                restore = [(got[0], []), ("INSERT INTO search_fts(rowid, tokens) SELECT id, tokens "
-                                          "FROM search_searchdocument WHERE id > %s ORDER BY id", [before])]  # fmt: skip
+                restore = [(got[0], []),
+                           ("INSERT INTO search_fts(rowid, tokens) SELECT id, tokens FROM search_searchdocument "
+                            "WHERE id NOT IN (SELECT id FROM temp.bench_old_docs) ORDER BY id", []),
+                           ("DROP TABLE temp.bench_old_docs", [])]  # fmt: skip
         elif connection.vendor == "postgresql":
             cur.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [PG_GIN_INDEX])
             got = cur.fetchone()
