@@ -325,6 +325,10 @@ def main() -> None:
     )
     ap.add_argument("--workloads", default="", help="comma-separated subset (the floor always runs)")
     a = ap.parse_args()
+    try:
+        import httpx  # noqa: F401 (the load generator; checked before minutes of seeding)
+    except ImportError:
+        sys.exit("bench/run needs httpx: .venv/bin/pip install -e '.[bench]'")
     if a.workloads:
         WORKLOADS.intersection_update({"floor", *a.workloads.split(",")})
     if a.merge:

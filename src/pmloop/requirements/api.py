@@ -52,7 +52,7 @@ def _detail(request, requirement_id: int):
     "", response={200: PageOut[RequirementOut], **READ_ERRORS}, summary="List and search requirements"
 )
 def list_requirements(request: HttpRequest, filters: Query[RequirementFilters]):
-    qs = selectors.list_requirements(actor=actor_of(request), query=query_from(filters))
+    qs = selectors.list_requirements(actor=actor_of(request), query=query_from(filters), with_spec=False)
     return page_out(
         paginate(qs, page=filters.page, page_size=filters.page_size, count_limit=count_limit_for(filters.q))
     )

@@ -270,7 +270,7 @@ def requirement_list(request, product_id: int):
     product = product_selectors.get_product(actor=actor, product_id=product_id)
     filters, dropped = _filters(request, product.pk)
     page = paginate(
-        selectors.list_requirements(actor=actor, query=_query(filters)), page=filters.page,
+        selectors.list_requirements(actor=actor, query=_query(filters), with_spec=False), page=filters.page,
         page_size=filters.page_size, count_limit=count_limit_for(filters.q),
     )  # fmt: skip
     counts = selectors.status_counts(actor=actor, product_id=product.pk)
