@@ -37,17 +37,10 @@ def _text_filter(qs: QuerySet[PoolItem], q: str) -> QuerySet[PoolItem]:
     number = _NUMBER.match(q)
     if number and number.group(1):  # IMSDK-P12, P12: that item
         return qs.filter(number=int(number.group(1)))
-    matching = _search_ids(q)
-    words = Q(pk__in=matching) if matching is not None else Q(pk__in=[])
+    words = search_selectors.text_matches(kind="pool_item", q=q)
     if number:  # a bare number: that item, or the number in the words
         words |= Q(number=int(number.group(2)))
     return qs.filter(words)
-
-
-def _search_ids(q: str):
-    """A subquery of the ids of items whose indexed words match ``q`` (the caller's queryset
-    is already limited to the products the actor may see and the product asked for)."""
-    return search_selectors.object_ids_matching(kind="pool_item", q=q)
 
 
 def list_items(*, actor: Actor, filters: PoolItemFilters | None = None) -> QuerySet[PoolItem]:

@@ -123,9 +123,7 @@ def _search(qs: QuerySet, q: str) -> QuerySet:
     elif text.isdigit():
         key_filter = Q(number=int(text))
     # qs is already limited to the products the actor sees (and the one asked for).
-    matching = search.object_ids_matching(kind="requirement", q=text)
-    words = Q(pk__in=matching) if matching is not None else Q(pk__in=[])
-    return qs.filter(words | key_filter)
+    return qs.filter(search.text_matches(kind="requirement", q=text) | key_filter)
 
 
 def get_requirement(*, actor: Actor, requirement_id: int) -> Requirement:

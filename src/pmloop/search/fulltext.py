@@ -81,21 +81,43 @@ class Matches(Func):
         return f"{column} @@ {PG_QUERY}", (tsquery(self.terms),)
 
 
-def object_ids_sql(vendor: str, *, terms: list[str], kind_code: int, kind_bits: int) -> tuple[str, list]:
-    """A subquery of the object ids of one kind whose documents match every term.
+class ObjectMatches(Func):
+    """A boolean ORM expression on another app's model: this object's search document (of
+    ``kind_code``) matches every term. ``Requirement.objects.filter(Q(ObjectMatches(...)))``.
 
-    SQLite reads them from the FTS5 rowids alone (a document's id is ``object_id << kind_bits |
-    kind_code``, see ``search.models.document_id``): no row of search_searchdocument is read.
-    PostgreSQL filters the GIN-indexed ``tsv`` and the id in the same heap visit."""
-    check_vendor(vendor)
-    mask = (1 << kind_bits) - 1
-    if vendor == "sqlite":
-        sql = (f"SELECT rowid >> {kind_bits} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608
-               f"AND (rowid & {mask}) = %s")  # fmt: skip
-        return sql, [fts5_query(terms), kind_code]
-    sql = (f"SELECT d.id >> {kind_bits} FROM {DOC_TABLE} d WHERE d.{PG_VECTOR_COLUMN} @@ {PG_QUERY} "  # noqa: S608
-           f"AND (d.id & {mask}) = %s")  # fmt: skip
-    return sql, [tsquery(terms), kind_code]
+    SQLite: ``pk IN (SELECT rowid >> bits FROM search_fts WHERE … MATCH … AND rowid & mask =
+    code)``: the matching object ids come from the FTS5 rowids alone (a document's id is
+    ``object_id << bits | code``, ``search.models.document_id``), no document row is read.
+    PostgreSQL: ``EXISTS`` on the document's primary key (``pk << bits | code``) and its
+    ``tsv``; the planner then walks the outer list in its own order and stops at the page,
+    instead of reading every matching document (42k heap rows for 权限 at 100k: 150 ms → 3 ms
+    for a page, docs/search.md)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, *, terms: list[str], kind_code: int, kind_bits: int):
+        if not terms:
+            raise ValueError("ObjectMatches() needs at least one term; an empty query matches nothing")
+        self.terms, self.kind_code, self.kind_bits = list(terms), int(kind_code), int(kind_bits)
+        super().__init__(F("pk"))
+
+    def as_sql(self, compiler, connection, **extra):  # pragma: no cover - vendors below
+        check_vendor(connection.vendor)
+        raise AssertionError("unreachable")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        pk_sql, pk_params = compiler.compile(self.source_expressions[0])
+        mask = (1 << self.kind_bits) - 1
+        sql = (f"{pk_sql} IN (SELECT rowid >> {self.kind_bits} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608
+               f"AND (rowid & {mask}) = %s)")  # fmt: skip
+        return sql, (*pk_params, fts5_query(self.terms), self.kind_code)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        pk_sql, pk_params = compiler.compile(self.source_expressions[0])
+        sql = (f"EXISTS (SELECT 1 FROM {DOC_TABLE} sd WHERE sd.id = (({pk_sql} << {self.kind_bits}) | %s) "  # noqa: S608
+               f"AND sd.{PG_VECTOR_COLUMN} @@ {PG_QUERY})")  # fmt: skip
+        return sql, (*pk_params, self.kind_code, tsquery(self.terms))
 
 
 _SQLITE_SELECT = (

@@ -11,8 +11,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Q, QuerySet
 
 from pmloop.core import text
 from pmloop.search import fulltext
@@ -100,20 +99,19 @@ def matching_ids(*, kind: str, q: str, product_ids: Collection[int] | None) -> Q
     return matching_documents(q=q, product_ids=product_ids, kinds=[kind]).values("object_id")
 
 
-def object_ids_matching(*, kind: str, q: str) -> RawSQL | None:
-    """The ids of objects of ``kind`` whose document matches ``q``, as a subquery for
-    ``pk__in``; None when ``q`` has no searchable term (the caller then matches nothing).
+def text_matches(*, kind: str, q: str) -> Q:
+    """A filter for a queryset of ``kind`` objects: their search document matches ``q``
+    (``Q(pk__in=[])``, matching nothing, when ``q`` has no searchable term).
 
-    The fast path for lists: it reads only the full-text index (SQLite) and does **not**
-    filter by product: use it on a queryset already restricted to what the actor may see
-    (``acl.visible_to``), as every list selector is::
+    The fast path for lists: it reads the full-text index only (SQLite) or probes documents by
+    primary key (PostgreSQL), and it does **not** filter by product: use it on a queryset
+    already restricted to what the actor may see (``acl.visible_to``), as every list
+    selector is::
 
-        ids = object_ids_matching(kind="requirement", q=q)
-        qs = visible.filter(pk__in=ids) if ids is not None else visible.none()
+        qs = visible.filter(text_matches(kind="requirement", q=q) | Q(number=42))
     """
     terms = text.query_tokens(q)
     if not terms:
-        return None
-    sql, params = fulltext.object_ids_sql(connection.vendor, terms=terms, kind_code=KIND_CODES[kind],
-                                          kind_bits=KIND_BITS)  # fmt: skip
-    return RawSQL(sql, params)  # noqa: S611 (constants; every value is a parameter)
+        return Q(pk__in=[])
+    fulltext.check_vendor(connection.vendor)
+    return Q(fulltext.ObjectMatches(terms=terms, kind_code=KIND_CODES[kind], kind_bits=KIND_BITS))

@@ -56,9 +56,9 @@ def test_seed_fills_the_tables_and_search_finds_chinese_and_english():
     expected = {r.pk for r in Requirement.objects.all() if "权限" in r.title + str(r.spec)}
     assert found == expected and found
     # Lists read object ids from the index rowids: the seeded ids must encode them too.
-    from pmloop.search.selectors import object_ids_matching
+    from pmloop.search.selectors import text_matches
 
-    assert set(Requirement.objects.filter(pk__in=object_ids_matching(kind="requirement", q="权限"))
+    assert set(Requirement.objects.filter(text_matches(kind="requirement", q="权限"))
                .values_list("pk", flat=True)) == expected  # fmt: skip
     assert matching_ids(kind="pool_item", q="export", product_ids=ids).exists()
     key = PoolItem.objects.select_related("product").order_by("pk")[5]

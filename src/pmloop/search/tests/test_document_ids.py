@@ -31,39 +31,45 @@ def test_index_document_stores_the_encoded_id_and_keeps_it_on_reindex(product, i
     assert doc.pk == document_id("requirement", 7)
     index(7, product, "消息撤回")  # re-index replaces the text, same row
     assert SearchDocument.objects.get().pk == doc.pk
-    assert _ids("requirement", "权限") == set()
-    assert _ids("requirement", "撤回") == {7}
+    assert [h.object_id for h in selectors.search(q="撤回", product_ids=None)] == [7]
+    assert selectors.search(q="权限", product_ids=None) == []
 
 
 def _ids(kind: str, q: str) -> set[int]:
-    sub = selectors.object_ids_matching(kind=kind, q=q)
-    if sub is None:
-        return set()
-    with connection.cursor() as cur:
-        sql, params = sub.sql, sub.params
-        cur.execute(sql, params)
-        return {row[0] for row in cur.fetchall()}
+    """Ids of products whose document of ``kind`` matches ``q`` (products stand in for any
+    model: ``text_matches`` filters a queryset whose pk is the object id)."""
+    from pmloop.products.models import Product
+
+    return set(Product.objects.filter(selectors.text_matches(kind=kind, q=q)).values_list("pk", flat=True))
 
 
-def test_object_ids_matching_keeps_to_its_kind_and_needs_every_term(product, other_product, index):
-    index(1, product, "按角色配置群组的权限")
-    index(2, other_product, "权限弹窗")
-    index(1, product, "权限申请 from the pool", kind="pool_item")
-    index(3, product, "消息撤回")
-    assert _ids("requirement", "权限") == {1, 2}  # both products: the caller's queryset limits them
-    assert _ids("pool_item", "权限") == {1}
-    assert _ids("requirement", "角色 权限") == {1}
-    assert _ids("requirement", "撤回 权限") == set()
-    assert selectors.object_ids_matching(kind="requirement", q=" ，。") is None
+def test_text_matches_keeps_to_its_kind_and_needs_every_term(product, other_product, index):
+    index(product.pk, product, "按角色配置群组的权限", kind="product")
+    index(other_product.pk, other_product, "权限弹窗", kind="product")
+    index(other_product.pk, other_product, "消息撤回", kind="pool_item")  # same object id, other kind
+    assert _ids("product", "权限") == {product.pk, other_product.pk}  # the caller's queryset limits products
+    assert _ids("product", "角色 权限") == {product.pk}
+    assert _ids("product", "撤回") == set()
+    assert _ids("pool_item", "撤回") == {other_product.pk}
+    assert _ids("product", "撤回 权限") == set()
+    assert _ids("product", " ，。") == set()
 
 
-def test_object_ids_matching_combines_in_one_query(product, index, django_assert_num_queries):
+def test_text_matches_combines_in_one_query(product, index, django_assert_num_queries):
+    from django.db.models import Q
+
     from pmloop.products.models import Product
 
     index(product.pk, product, "权限", kind="product")
     with django_assert_num_queries(1):
-        hits = list(Product.objects.filter(pk__in=selectors.object_ids_matching(kind="product", q="权限")))
+        hits = list(
+            Product.objects.filter(selectors.text_matches(kind="product", q="权限") | Q(code="nothing"))
+        )
     assert hits == [product]
+    with django_assert_num_queries(1):  # no searchable term: only the other branch
+        assert list(
+            Product.objects.filter(selectors.text_matches(kind="product", q="，") | Q(code="IMSDK"))
+        ) == [product]
 
 
 def test_migration_renumbers_old_ids_and_the_index_still_finds_them(product, index):
@@ -89,6 +95,6 @@ def test_migration_renumbers_old_ids_and_the_index_still_finds_them(product, ind
         document_id("requirement", 5),
         document_id("pool_item", 6),
     }
-    assert _ids("requirement", "权限") == {5}
-    assert _ids("pool_item", "撤回") == {6}
+    assert [h.object_id for h in selectors.search(q="权限", product_ids=None)] == [5]
+    assert [h.object_id for h in selectors.search(q="撤回", product_ids=None)] == [6]
     services.check_index()
