@@ -95,8 +95,9 @@ def test_list_products_pagination(c, owner, actor_for):
         services.create_product(actor=a, code=f"P{i:02d}", name=f"Product {i:02d}")
     r = c.get(f"{API}/products", {"page_size": 5, "page": 3})
     body = r.json()
-    assert set(body) == {"items", "count", "page", "page_size", "pages"}
+    assert set(body) == {"items", "count", "page", "page_size", "pages", "count_capped"}
     assert (body["count"], body["page"], body["page_size"], body["pages"]) == (11, 3, 5, 3)
+    assert body["count_capped"] is False  # only text searches cap their count
     assert [p["code"] for p in body["items"]] == ["P10"]
     beyond = c.get(f"{API}/products", {"page_size": 5, "page": 9}).json()
     assert beyond["items"] == [] and beyond["count"] == 11
