@@ -33,6 +33,7 @@ from pmloop.requirements.schemas import (
     VerifyIn,
     VersionNoteIn,
     VersionOut,
+    requirement_row,
 )
 
 router = Router(tags=["requirements"])
@@ -45,17 +46,18 @@ def query_from(filters: RequirementFilters) -> selectors.RequirementQuery:
 
 
 def _detail(request, requirement_id: int):
-    return selectors.get_requirement(actor=actor_of(request), requirement_id=requirement_id)
+    return selectors.get_requirement(actor=actor_of(request), requirement_id=requirement_id, for_api=True)
 
 
 @router.get(
     "", response={200: PageOut[RequirementOut], **READ_ERRORS}, summary="List and search requirements"
 )
 def list_requirements(request: HttpRequest, filters: Query[RequirementFilters]):
-    qs = selectors.list_requirements(actor=actor_of(request), query=query_from(filters), with_spec=False)
-    return page_out(
-        paginate(qs, page=filters.page, page_size=filters.page_size, count_limit=count_limit_for(filters.q))
+    qs = selectors.list_requirements(actor=actor_of(request), query=query_from(filters), for_api=True)
+    page = paginate(
+        qs, page=filters.page, page_size=filters.page_size, count_limit=count_limit_for(filters.q)
     )
+    return page_out(page, requirement_row)
 
 
 @router.post(

@@ -160,6 +160,24 @@ class RequirementOut(Schema):
     updated_at: datetime
 
 
+def requirement_row(r: Any) -> dict[str, Any]:
+    """A Requirement (with ``product`` and ``owner`` loaded) as a ``RequirementOut`` dict.
+
+    Lists hand these to the response instead of model instances: validating plain dicts is
+    pydantic's C path, while ninja resolves each field of a model through Python ``getattr``
+    (~40 % of a 50-row list page's time)."""
+    o = r.owner
+    return {
+        "id": r.pk, "key": f"{r.product.code}-{r.number}", "product_id": r.product_id, "number": r.number,
+        "title": r.title, "module_id": r.module_id, "category": r.category, "priority": r.priority,
+        "estimate": r.estimate, "owner": {"id": o.pk, "username": o.username, "display_name": o.display_name}
+        if o is not None else None, "status": r.status, "stage": r.stage, "close_reason": r.close_reason,
+        "duplicate_of_id": r.duplicate_of_id, "parent_id": r.parent_id, "spec_version": r.spec_version,
+        "completeness": r.completeness, "voices": r.voices, "unconfirmed_change_id": r.unconfirmed_change_id,
+        "version": r.version, "created_at": r.created_at, "updated_at": r.updated_at,
+    }  # fmt: skip
+
+
 class RequirementDetailOut(RequirementOut):
     spec: SpecOut
     reviewers: list[UserRef]
