@@ -143,6 +143,7 @@ def grow_releases(e: Env, n: int) -> None:
 LISTS = [
     ("api requirements", grow_requirements, "/api/v1/requirements?product_id={p}"),
     ("page requirements", grow_requirements, "/requirements/product/{p}/"),
+    ("page matrix", grow_requirements, "/requirements/product/{p}/matrix/"),
     ("api pool items", grow_pool_items, "/api/v1/pool/items?product={p}"),
     ("page pool", grow_pool_items, "/pool/?product={p}"),
     ("api customers", grow_customers, "/api/v1/customers?product_id={p}"),

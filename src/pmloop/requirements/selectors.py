@@ -259,10 +259,25 @@ class MatrixRow:
 def traceability_matrix(
     *, actor: Actor, product_id: int, query: RequirementQuery | None = None
 ) -> list[MatrixRow]:
-    """Pool item ↔ requirement ↔ review ↔ stage, one row per requirement (constant queries)."""
+    """Pool item ↔ requirement ↔ review ↔ stage, one row per requirement (constant queries).
+    Every requirement of the product that matches: for exports. A page uses
+    ``matrix_requirements`` + ``matrix_rows`` on one page of requirements."""
+    return matrix_rows(list(matrix_requirements(actor=actor, product_id=product_id, query=query)))
+
+
+def matrix_requirements(
+    *, actor: Actor, product_id: int, query: RequirementQuery | None = None
+) -> QuerySet[Requirement]:
+    """The requirements of the matrix, not yet run (paginate them, then ``matrix_rows``)."""
     query = query or RequirementQuery()
     query.product_id = product_id
-    reqs = list(list_requirements(actor=actor, query=query))
+    return list_requirements(actor=actor, query=query, with_spec=False)
+
+
+def matrix_rows(reqs: list[Requirement]) -> list[MatrixRow]:
+    """The matrix rows of requirements the caller has already read through a selector (so the
+    actor may see them): their pool items with customers and their last review round, in 2
+    queries plus one for the votes, whatever their number."""
     items_of: dict[int, list[PoolItem]] = {}
     links = PoolLink.objects.filter(requirement_id__in=[r.pk for r in reqs]).select_related(
         "item__customer", "item__product"

@@ -1195,8 +1195,9 @@ def matrix(request, product_id: int):
     actor = actor_of(request)
     product = product_selectors.get_product(actor=actor, product_id=product_id)
     filters, dropped = _filters(request, product.pk)
-    rows = selectors.traceability_matrix(actor=actor, product_id=product.pk, query=_query(filters))
-    page = paginate(rows, page=filters.page, page_size=MATRIX_PAGE)
+    reqs = selectors.matrix_requirements(actor=actor, product_id=product.pk, query=_query(filters))
+    page = paginate(reqs, page=filters.page, page_size=MATRIX_PAGE, count_limit=count_limit_for(filters.q))
+    page.items = selectors.matrix_rows(page.items)  # only this page's pool items and reviews
     context = _product_context(request, product, "matrix")
     context.update(_filter_context(request, actor, product, filters))
     context.update(
