@@ -145,8 +145,8 @@ def update_checklist_item(
         _member(item.kit.product_id, owner_id, "owner_id")
         item.owner_id = owner_id
         notifications.notify(user_ids={owner_id}, kind="launch_item_assigned",
-                             title=_("Launch checklist: %(t)s (%(v)s) is yours to sign off")
-                             % {"t": item.title, "v": item.kit.release.version_name},
+                             params={"item_id": item.pk, "item": item.title, "release_id": item.kit.release_id,
+                                     "version": item.kit.release.version_name},
                              url=kit_url(item.kit), product_id=item.kit.product_id, obj=item,
                              exclude_user_id=actor.user_id)  # fmt: skip
     if audit.snapshot(item) == before:

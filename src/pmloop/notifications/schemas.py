@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ninja import Field, Schema
 from pydantic import model_validator
@@ -11,8 +12,11 @@ class NotificationOut(Schema):
     kind: str = Field(
         ..., description="e.g. review_requested, verdict_given, change_requested, requirement_released"
     )
-    title: str
-    body: str
+    params: dict[str, Any] | None = Field(
+        None, description="What happened (ids, keys, titles, names); null on notifications older than kinds"
+    )
+    title: str = Field(..., description="Rendered now, in the language of this request")
+    body: str = Field(..., description="Rendered now, in the language of this request")
     url: str = Field(..., description="Where the notification points (a page of pmloop)")
     product_id: int | None
     object_type: str
@@ -24,6 +28,18 @@ class NotificationOut(Schema):
     @staticmethod
     def resolve_read(obj) -> bool:
         return obj.read_at is not None
+
+    @staticmethod
+    def resolve_title(obj) -> str:
+        return obj.rendered().title
+
+    @staticmethod
+    def resolve_body(obj) -> str:
+        return obj.rendered().body
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        return obj.rendered().url
 
 
 class NotificationFilters(Schema):

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from pmloop.core.errors import NotFound
@@ -22,16 +22,6 @@ from pmloop.notifications import selectors, services
 UNREAD_SHOWN = 200
 PAGE_SIZE = 30
 
-KIND_LABELS = {
-    "review_requested": gettext_lazy("Review requested"),
-    "verdict_given": gettext_lazy("Verdict given"),
-    "review_decided": gettext_lazy("Review decided"),
-    "change_requested": gettext_lazy("Change requested"),
-    "requirement_closed": gettext_lazy("Closed"),
-    "requirement_released": gettext_lazy("Released"),
-    "requirement_released_customer": gettext_lazy("Released for your customer"),
-}
-
 
 def _page_number(request) -> int:
     try:
@@ -41,7 +31,8 @@ def _page_number(request) -> int:
 
 
 def _rows(items) -> list[dict]:
-    return [{"n": n, "kind": KIND_LABELS.get(n.kind, n.kind.replace("_", " "))} for n in items]
+    """Each notification with its text rendered now, in the reader's language."""
+    return [{"n": n, "text": n.rendered()} for n in items]
 
 
 @login_required
@@ -69,7 +60,7 @@ def open_notification(request, notification_id: int):
         raise NotFound(_("No such notification."))
     if note.read_at is None:
         services.mark_read(actor=actor, notification_ids=[note.pk])
-    target = note.url or ""
+    target = note.rendered().url or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
     return redirect("notifications:inbox")

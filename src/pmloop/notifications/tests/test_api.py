@@ -12,7 +12,7 @@ from pmloop.notifications.models import Notification
 
 API = "/api/v1/notifications"
 FIELDS = {
-    "id", "kind", "title", "body", "url", "product_id", "object_type", "object_id", "created_at", "read_at", "read",
+    "id", "kind", "params", "title", "body", "url", "product_id", "object_type", "object_id", "created_at", "read_at", "read",
 }  # fmt: skip
 
 

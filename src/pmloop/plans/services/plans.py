@@ -313,8 +313,8 @@ def flag_unconfirmed_change(*, actor: Actor, requirement_id: int, change_id: int
                  object_repr=f"{item.requirement.key} in {item.plan.title}")  # fmt: skip
     notifications.notify(
         user_ids={item.plan.owner_id}, kind="plan_change_unconfirmed",
-        title=_("Change to a planned requirement: %(r)s (plan %(p)s)") % {"r": item.requirement, "p": item.plan.title},
-        body=_("Check whether the plan still holds, then confirm the change on the plan page."),
+        params={"requirement_id": item.requirement_id, "key": item.requirement.key, "title": item.requirement.title,
+                "plan_id": item.plan_id, "plan": item.plan.title, "change_id": change_id},
         url=plan_url(item.plan), product_id=item.plan.product_id, obj=item, exclude_user_id=actor.user_id,
     )  # fmt: skip
     return item

@@ -165,10 +165,13 @@ def url_of(req: Requirement) -> str:
 
 
 def tell(
-    req: Requirement, *, actor: Actor, user_ids: set[int], kind: str, title: str, body: str = ""
+    req: Requirement, *, actor: Actor, user_ids: set[int], kind: str, body: str = "", **params: Any
 ) -> None:
+    """Notify about ``req``: ``kind`` plus params (the requirement's id, key and title, and any
+    extra ones); the text is rendered for each reader (notifications.kinds)."""
+    params = {"requirement_id": req.pk, "key": req.key, "title": req.title, **params}
     notifications.notify(
-        user_ids=user_ids, kind=kind, title=title, body=body, url=url_of(req), product_id=req.product_id,
+        user_ids=user_ids, kind=kind, params=params, body=body, url=url_of(req), product_id=req.product_id,
         obj=req, exclude_user_id=actor.user_id,
     )  # fmt: skip
 

@@ -52,11 +52,11 @@ def set_stage(
 
 def notify_released(req: Requirement, *, actor: Actor) -> None:
     """Tell the owners of every customer who asked, and everyone linked, that it shipped."""
-    title = _("Released: %(r)s") % {"r": req}
-    common.tell(req, actor=actor, user_ids=common.customer_owner_ids(req), kind="requirement_released_customer",
-                title=title, body=_("A requirement your customer asked for has been released."))  # fmt: skip
+    common.tell(
+        req, actor=actor, user_ids=common.customer_owner_ids(req), kind="requirement_released_customer"
+    )
     common.tell(req, actor=actor, user_ids=common.stakeholder_ids(req) - common.customer_owner_ids(req),
-                kind="requirement_released", title=title)  # fmt: skip
+                kind="requirement_released")  # fmt: skip
 
 
 @transaction.atomic
@@ -113,7 +113,7 @@ def close_requirement(
     req.save(update_fields=["status", "close_reason", "closed_at", "duplicate_of", "version", "updated_at"])
     audit.record(actor=actor, action="requirements.closed", obj=req, before=before, note=note)
     common.tell(req, actor=actor, user_ids=common.stakeholder_ids(req), kind="requirement_closed",
-                title=_("Closed (%(why)s): %(r)s") % {"why": CloseReason(reason).label, "r": req}, body=note)  # fmt: skip
+                reason=CloseReason(reason).label, body=note)  # fmt: skip
     events.emit("requirements.closed", requirement_id=req.pk, product_id=req.product_id, reason=reason)
     return req
 

@@ -76,8 +76,7 @@ def submit_for_review(
     req.save(update_fields=["status", "completeness", "version", "updated_at"])
     audit.record(actor=actor, action=action, obj=req, before=before, note=note)
     if not skip_review:
-        common.tell(req, actor=actor, user_ids=set(ids), kind="review_requested",
-                    title=_("Review requested: %(r)s") % {"r": req}, body=note)  # fmt: skip
+        common.tell(req, actor=actor, user_ids=set(ids), kind="review_requested", body=note)
     events.emit(action, requirement_id=req.pk, product_id=req.product_id)
     return req
 
@@ -127,9 +126,8 @@ def record_review_verdict(
     if rnd is None:
         raise GuardFailed(_("There is no open review round."), code="no_round")
     result = reviews.record_vote(actor=actor, round_id=rnd.pk, verdict=verdict, comment=comment)
-    title = _("%(who)s: %(v)s on %(r)s") % {"who": actor.label, "v": Verdict(verdict).label, "r": req}
     common.tell(req, actor=actor, user_ids={req.owner_id, req.created_by_id} - {None}, kind="verdict_given",
-                title=title, body=comment)  # fmt: skip
+                body=comment, who=actor.label, verdict=Verdict(verdict).label)  # fmt: skip
     if result.outcome is None:
         return req
     before = audit.snapshot(req)
@@ -161,10 +159,10 @@ def record_review_verdict(
     audit.record(actor=actor, action=f"requirements.review_{outcome}", obj=req, before=before,
                  note=_("decided by the rule '%(r)s'") % {"r": rnd.rule})  # fmt: skip
     common.tell(req, actor=actor, user_ids=common.stakeholder_ids(req), kind="review_decided",
-                title=_("Review decided (%(o)s): %(r)s") % {"o": Verdict(outcome).label, "r": req})  # fmt: skip
+                outcome=Verdict(outcome).label)  # fmt: skip
     if req.status == Status.CLOSED:
         common.tell(req, actor=actor, user_ids=common.stakeholder_ids(req), kind="requirement_closed",
-                    title=_("Closed (%(why)s): %(r)s") % {"why": CloseReason(req.close_reason).label, "r": req})  # fmt: skip
+                    reason=CloseReason(req.close_reason).label)  # fmt: skip
     events.emit(
         "requirements.review_decided", requirement_id=req.pk, product_id=req.product_id, outcome=outcome
     )
@@ -217,7 +215,7 @@ def request_change(
     audit.record(actor=actor, action="requirements.change_created", obj=change)
     recipients = common.stakeholder_ids(req) | common.customer_owner_ids(req)
     common.tell(req, actor=actor, user_ids=recipients, kind="change_requested",
-                title=_("Change requested: %(r)s") % {"r": req}, body=f"{reason}\n\n{impact or ''}".strip())  # fmt: skip
+                body=f"{reason}\n\n{impact or ''}".strip())  # fmt: skip
     events.emit(
         "requirements.change_requested", requirement_id=req.pk, product_id=req.product_id, change_id=change.pk
     )
@@ -259,8 +257,7 @@ def submit_change(*, actor: Actor, requirement_id: int, expected_version: int | 
     audit.record(
         actor=actor, action="requirements.change_submitted", obj=req, before=before, note=change.reason
     )
-    common.tell(req, actor=actor, user_ids=set(ids), kind="review_requested",
-                title=_("Change review requested: %(r)s") % {"r": req}, body=change.reason)  # fmt: skip
+    common.tell(req, actor=actor, user_ids=set(ids), kind="change_review_requested", body=change.reason)
     return req
 
 

@@ -490,3 +490,25 @@ def test_non_member_sees_nothing(world, make_req, make_user):
         services.close_requirement(
             actor=outsider, requirement_id=req.pk, expected_version=req.version, reason="done"
         )
+
+
+def test_notifications_are_worded_for_the_reader_not_the_sender(world, make_req):
+    """A zh-Hans PM submits; each reviewer reads the notification in their own language."""
+    from django.utils import translation
+
+    req = make_req()
+    with translation.override("zh-hans"):
+        services.submit_for_review(
+            actor=world.a(world.pm), requirement_id=req.pk, expected_version=req.version
+        )
+    n = Notification.objects.get(kind="review_requested", user=world.rev1)
+    assert n.params == {"requirement_id": req.pk, "key": req.key, "title": req.title}
+    with translation.override("en"):
+        assert n.rendered().title == f"Review requested: {req.key} {req.title}"
+    with translation.override("zh-hans"):
+        assert n.rendered().title == f"请求评审：{req.key} {req.title}"
+    with translation.override("en"):
+        services.record_review_verdict(actor=world.a(world.rev1), requirement_id=req.pk, verdict="pass")
+    verdict = Notification.objects.get(kind="verdict_given", user=world.pm)
+    with translation.override("zh-hans"):
+        assert verdict.rendered().title.endswith("的评审结论：通过")
