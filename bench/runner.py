@@ -315,7 +315,7 @@ def main() -> None:
     ap.add_argument("--dbs", default="sqlite,postgres")
     ap.add_argument("--pool", type=int, default=None, help="pool items (default: 2 × requirements)")
     ap.add_argument("--requests", type=int, default=400, help="measured requests per workload")
-    ap.add_argument("--concurrency", type=int, default=4)
+    ap.add_argument("--concurrency", type=int, default=2, help="clients in flight (2 = one per server worker)")
     ap.add_argument("--out", default=None, help="results name (default: a UTC time stamp)")
     ap.add_argument(
         "--merge",
