@@ -11,9 +11,13 @@ denied, 5 not found, 6 stale version.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
+import inspect
 import json
 import sys
-from collections.abc import Iterator
+import typing
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,18 +53,134 @@ ReviewerOpt = Annotated[
     list[str] | None, typer.Option("--reviewer", help="A reviewer's user name (repeat for several).")
 ]
 NoteOpt = Annotated[str, typer.Option("--note", help="A note for the operation log.")]
+TitleOpt = Annotated[str | None, typer.Option("--title", help="New title.")]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Language of the document: zh-hans or en.")]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="File to write ('-' for standard output).")
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite the output file if it exists.")]
+XlsxFormatOpt = Annotated[str, typer.Option("--format", help="xlsx.")]
+StatusOpt = Annotated[
+    list[str] | None,
+    typer.Option("--status", help="draft, reviewing, active, changing, closed (repeatable)."),
+]
+StageOpt = Annotated[
+    list[str] | None,
+    typer.Option("--stage", help="wait, planned, developing, testing, released, accepted (repeatable)."),
+]
+ModuleOpt = Annotated[str | None, typer.Option("--module", help="Module id, or its path with --product.")]
+PriorityOpt = Annotated[list[int] | None, typer.Option("--priority", help="1–4 (repeatable).")]
+OwnerOpt = Annotated[str | None, typer.Option("--owner", help="Owner's user name.")]
+QOpt = Annotated[str, typer.Option("--q", help="Words (Chinese or English) or a key like IMSDK-42.")]
+SortOpt = Annotated[
+    str, typer.Option("--sort", help="newest, oldest, priority, voices, updated or completeness.")
+]
 
 
-def _rt(ctx: typer.Context, as_json: bool = False) -> Any:
-    runtime = ctx.find_root().obj
-    runtime.set_json(as_json)
-    runtime.boot()
-    return runtime
+# ---- what every command shares ------------------------------------------------------------------
+@dataclasses.dataclass
+class _Call:
+    """One command's start: the booted runtime (``r``), ``--json``, and the actor named by
+    ``--as``, looked up on first use (so a command may check its other input first)."""
+
+    r: Any
+    as_user: str | None
+    json: bool
+
+    @functools.cached_property
+    def actor(self) -> Any:
+        return self.r.actor(self.as_user)
+
+    def emit(self, data: Any, **kwargs: Any) -> None:
+        self.r.emit(data, as_json=self.json, **kwargs)
+
+    def done(self, req, text: str) -> None:
+        self.emit(_req_out(req), text=f"{text} (version {req.version}).")
+
+
+@dataclasses.dataclass
+class ListFilters:
+    """The filters of `list`, shared by `export-list` (the API's filters)."""
+
+    product: ProductOpt = None
+    q: QOpt = ""
+    status: StatusOpt = None
+    stage: StageOpt = None
+    module: ModuleOpt = None
+    priority: PriorityOpt = None
+    owner: OwnerOpt = None
+    sort: SortOpt = "newest"
+
+    def query(self, c: _Call):
+        from pmloop.requirements.selectors import RequirementQuery
+
+        product_id = c.r.product(c.actor, self.product).pk if self.product else None
+        return RequirementQuery(
+            product_id=product_id, q=self.q, status=_split(self.status), stage=_split(self.stage),
+            module_id=_module_id(c.actor, product_id, self.module), priority=list(self.priority or []),
+            owner_id=c.r.user(self.owner).pk if self.owner else None, sort=self.sort,
+        )  # fmt: skip
+
+
+@dataclasses.dataclass
+class ExportTo:
+    """Where and in which language an export goes (`export`, `export-list`, `matrix`)."""
+
+    output: OutputOpt = None
+    force: ForceOpt = False
+    lang: LangOpt = None
+
+
+_GROUPS = (ListFilters, ExportTo)
+
+
+def _options(cls: type) -> list[inspect.Parameter]:
+    hints = typing.get_type_hints(cls, include_extras=True)
+    return [
+        inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=hints[f.name])
+        for f in dataclasses.fields(cls)
+    ]
+
+
+def _session(func: Callable[..., None]) -> Callable[..., None]:
+    """The typer command for ``func(c: _Call, …)``: ``ctx`` first, ``--as`` and ``--json``
+    last, and each parameter typed ``ListFilters`` / ``ExportTo`` spread out in place into
+    that group's options (their values come back as one instance)."""
+    own = list(inspect.signature(func, eval_str=True).parameters.values())[1:]  # [0] is the _Call
+    context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
+    params, groups = [context], {}
+    for p in own:
+        if p.annotation in _GROUPS:
+            groups[p.name] = p.annotation
+            params += _options(p.annotation)
+        else:
+            params.append(p.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+    params += [
+        inspect.Parameter("as_user", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=AsOpt),
+        inspect.Parameter("as_json", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=JsonOpt),
+    ]
+
+    @functools.wraps(func)
+    def command(
+        ctx: typer.Context, *, as_user: str | None = None, as_json: bool = False, **kwargs: Any
+    ) -> None:
+        runtime = ctx.find_root().obj
+        runtime.set_json(as_json)
+        runtime.boot()
+        for name, cls in groups.items():
+            kwargs[name] = cls(**{f.name: kwargs.pop(f.name) for f in dataclasses.fields(cls)})
+        func(_Call(runtime, as_user, as_json), **kwargs)
+
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    return command
+
+
+def _command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    def register(func: Callable[..., None]) -> Callable[..., None]:
+        return requirements_app.command(name)(_session(func))
+
+    return register
 
 
 # ---- references and output ------------------------------------------------------------------
@@ -204,10 +324,6 @@ def _detail_out(req) -> dict[str, Any]:
     }
 
 
-def _done(r, req, as_json: bool, text: str) -> None:
-    r.emit(_req_out(req), as_json=as_json, text=f"{text} (version {req.version}).")
-
-
 @contextlib.contextmanager
 def _language(lang: str | None) -> Iterator[None]:
     from django.conf import settings
@@ -252,101 +368,55 @@ def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
 
 
-def _query(r, actor, *, product, q, status, stage, module, priority, owner, sort):
-    from pmloop.requirements.selectors import RequirementQuery
-
-    product_id = r.product(actor, product).pk if product else None
-    return RequirementQuery(
-        product_id=product_id, q=q, status=_split(status), stage=_split(stage),
-        module_id=_module_id(actor, product_id, module), priority=list(priority or []),
-        owner_id=r.user(owner).pk if owner else None, sort=sort,
-    )  # fmt: skip
-
-
-StatusOpt = Annotated[
-    list[str] | None,
-    typer.Option("--status", help="draft, reviewing, active, changing, closed (repeatable)."),
-]
-StageOpt = Annotated[
-    list[str] | None,
-    typer.Option("--stage", help="wait, planned, developing, testing, released, accepted (repeatable)."),
-]
-ModuleOpt = Annotated[str | None, typer.Option("--module", help="Module id, or its path with --product.")]
-PriorityOpt = Annotated[list[int] | None, typer.Option("--priority", help="1–4 (repeatable).")]
-OwnerOpt = Annotated[str | None, typer.Option("--owner", help="Owner's user name.")]
-QOpt = Annotated[str, typer.Option("--q", help="Words (Chinese or English) or a key like IMSDK-42.")]
-SortOpt = Annotated[
-    str, typer.Option("--sort", help="newest, oldest, priority, voices, updated or completeness.")
-]
-
-
-@requirements_app.command("list")
+# ---- list and show -----------------------------------------------------------------------------
+@_command("list")
 def req_list(
-    ctx: typer.Context,
-    product: ProductOpt = None,
-    q: QOpt = "",
-    status: StatusOpt = None,
-    stage: StageOpt = None,
-    module: ModuleOpt = None,
-    priority: PriorityOpt = None,
-    owner: OwnerOpt = None,
-    sort: SortOpt = "newest",
+    c: _Call,
+    filters: ListFilters,
     page: Annotated[int, typer.Option("--page", help="Page number.")] = 1,
     page_size: Annotated[int, typer.Option("--page-size", help="Rows per page (1–200).")] = 50,
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """List and search requirements (the API's filters)."""
-    r = _rt(ctx, as_json)
     from pmloop.core.pagination import count_limit_for, paginate
     from pmloop.requirements import selectors
 
-    actor = r.actor(as_user)
-    query = _query(r, actor, product=product, q=q, status=status, stage=stage, module=module,
-                   priority=priority, owner=owner, sort=sort)  # fmt: skip
     found = paginate(
-        selectors.list_requirements(actor=actor, query=query),
+        selectors.list_requirements(actor=c.actor, query=filters.query(c)),
         page=page,
         page_size=page_size,
-        count_limit=count_limit_for(q),
+        count_limit=count_limit_for(filters.q),
     )
     items = [_req_out(req) for req in found.items]
-    if as_json:
-        r.print_json({"items": items, "count": found.count, "page": found.page, "page_size": found.page_size,
-                      "pages": found.pages, "count_capped": found.count_capped})  # fmt: skip
+    if c.json:
+        c.r.print_json({"items": items, "count": found.count, "page": found.page, "page_size": found.page_size,
+                        "pages": found.pages, "count_capped": found.count_capped})  # fmt: skip
         return
-    r.emit(items, as_json=False,
-           columns=["key", "title", "status", "stage", "priority", "owner", "PRD", "voices", "version"],
+    c.emit(items, columns=["key", "title", "status", "stage", "priority", "owner", "PRD", "voices", "version"],
            rows=[[i["key"], i["title"], i["status"], i["stage"], i["priority"], i["owner"] or "",
                   f"{i['completeness']}%", i["voices"], i["version"]] for i in items])  # fmt: skip
     if found.pages > 1:
-        r.note(f"page {found.page} of {found.pages} ({found.count} requirements); --page for more")
+        c.r.note(f"page {found.page} of {found.pages} ({found.count} requirements); --page for more")
 
 
-@requirements_app.command("show")
-def req_show(
-    ctx: typer.Context, key: KeyArg, lang: LangOpt = None, as_user: AsOpt = None, as_json: JsonOpt = False
-) -> None:
+@_command("show")
+def req_show(c: _Call, key: KeyArg, lang: LangOpt = None) -> None:
     """Show a requirement: its PRD as Markdown (or its fields, spec and criteria as JSON)."""
-    r = _rt(ctx, as_json)
-    from pmloop.requirements import exporters
-    from pmloop.requirements.export_views import requirement_doc
+    from pmloop.requirements import documents, exporters
 
-    actor = r.actor(as_user)
-    req = _requirement(actor, key)
-    if as_json:
-        r.print_json(_detail_out(req))
+    req = _requirement(c.actor, key)
+    if c.json:
+        c.r.print_json(_detail_out(req))
         return
     with _language(lang):
-        text = exporters.requirement_markdown(requirement_doc(actor=actor, requirement_id=req.pk))
+        text = exporters.requirement_markdown(documents.requirement_doc(actor=c.actor, requirement_id=req.pk))
     typer.echo(text, nl=False)
-    r.note(f"{req.key}: version {req.version} (pass --version {req.version} to change it)")
+    c.r.note(f"{req.key}: version {req.version} (pass --version {req.version} to change it)")
 
 
 # ---- writing -----------------------------------------------------------------------------------
-@requirements_app.command("create")
+@_command("create")
 def req_create(
-    ctx: typer.Context,
+    c: _Call,
     title: Annotated[str, typer.Argument(help="One line, e.g. '群组角色权限'.")],
     product: Annotated[str, typer.Option("--product", help="Product code, e.g. IMSDK.")],
     module: ModuleOpt = None,
@@ -361,14 +431,11 @@ def req_create(
     spec_file: SpecFileOpt = None,
     set_: SetOpt = None,
     note: NoteOpt = "",
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Create a requirement (a draft) on the PRD template."""
-    r = _rt(ctx, as_json)
     from pmloop.requirements import services
 
-    actor = r.actor(as_user)
+    actor, r = c.actor, c.r
     p = r.product(actor, product)
     req = services.create_requirement(
         actor=actor, product_id=p.pk, title=title, spec=_spec(set_, spec_file),
@@ -376,7 +443,7 @@ def req_create(
         owner_id=r.user(owner).pk if owner else None, reviewer_ids=_user_ids(r, reviewer),
         parent_id=_requirement(actor, parent).pk if parent else None, note=note,
     )  # fmt: skip
-    _done(r, req, as_json, f"Created {req.key} '{req.title}' as a draft, PRD {req.completeness}%")
+    c.done(req, f"Created {req.key} '{req.title}' as a draft, PRD {req.completeness}%")
 
 
 def _pool_item_id(r, actor, ref: str) -> int:
@@ -394,38 +461,35 @@ def _pool_item_id(r, actor, ref: str) -> int:
     return pool_selectors.get_item_by_key(actor=actor, product_id=product.pk, number=int(number)).pk
 
 
-@requirements_app.command("from-pool")
+@_command("from-pool")
 def req_from_pool(
-    ctx: typer.Context,
+    c: _Call,
     pool_item: Annotated[str, typer.Argument(help="Pool item key (IMSDK-P12) or id.")],
     title: Annotated[str | None, typer.Option("--title", help="Title (default: the item's).")] = None,
     owner: OwnerOpt = None,
     reviewer: ReviewerOpt = None,
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Create a requirement prefilled from a pool item (the customer's words become its background)."""
-    r = _rt(ctx, as_json)
     from pmloop.requirements import services
 
-    actor = r.actor(as_user)
+    actor = c.actor
     fields: dict[str, Any] = {}
     if owner:
-        fields["owner_id"] = r.user(owner).pk
+        fields["owner_id"] = c.r.user(owner).pk
     if reviewer:
-        fields["reviewer_ids"] = _user_ids(r, reviewer)
+        fields["reviewer_ids"] = _user_ids(c.r, reviewer)
     req = services.create_from_pool_item(
-        actor=actor, pool_item_id=_pool_item_id(r, actor, pool_item), title=title, **fields
+        actor=actor, pool_item_id=_pool_item_id(c.r, actor, pool_item), title=title, **fields
     )
-    _done(r, req, as_json, f"Created {req.key} '{req.title}' from {pool_item}")
+    c.done(req, f"Created {req.key} '{req.title}' from {pool_item}")
 
 
-@requirements_app.command("edit")
+@_command("edit")
 def req_edit(
-    ctx: typer.Context,
+    c: _Call,
     key: KeyArg,
     version: VersionOpt,
-    title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
+    title: TitleOpt = None,
     set_: SetOpt = None,
     spec_file: SpecFileOpt = None,
     module: ModuleOpt = None,
@@ -435,14 +499,11 @@ def req_edit(
     owner: OwnerOpt = None,
     reviewer: ReviewerOpt = None,
     note: NoteOpt = "",
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Edit a draft's title and sections, or any open requirement's fields."""
-    r = _rt(ctx, as_json)
     from pmloop.requirements import services
 
-    actor = r.actor(as_user)
+    actor = c.actor
     req = _requirement(actor, key)
     fields: dict[str, Any] = {}
     if module is not None:
@@ -450,18 +511,18 @@ def req_edit(
     if estimate is not None:
         fields["estimate"] = estimate or None
     if owner is not None:
-        fields["owner_id"] = r.user(owner).pk
+        fields["owner_id"] = c.r.user(owner).pk
     req = services.update_requirement(
         actor=actor, requirement_id=req.pk, expected_version=version, title=title, spec=_spec(set_, spec_file),
-        category=category, priority=priority, reviewer_ids=_user_ids(r, reviewer), note=note, **fields,
+        category=category, priority=priority, reviewer_ids=_user_ids(c.r, reviewer), note=note, **fields,
     )  # fmt: skip
-    _done(r, req, as_json, f"Saved {req.key}, spec v{req.spec_version}, PRD {req.completeness}%")
+    c.done(req, f"Saved {req.key}, spec v{req.spec_version}, PRD {req.completeness}%")
 
 
 # ---- review and change -------------------------------------------------------------------------
-@requirements_app.command("submit")
+@_command("submit")
 def req_submit(
-    ctx: typer.Context,
+    c: _Call,
     key: KeyArg,
     version: VersionOpt,
     reviewer: ReviewerOpt = None,
@@ -469,119 +530,99 @@ def req_submit(
         bool, typer.Option("--skip-review", help="Activate without review (if the product lets you).")
     ] = False,
     note: NoteOpt = "",
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Submit a draft for review (the PRD must be complete)."""
-    r = _rt(ctx, as_json)
     from pmloop.requirements import services
 
-    actor = r.actor(as_user)
     req = services.submit_for_review(
-        actor=actor, requirement_id=_requirement(actor, key).pk, expected_version=version,
-        reviewer_ids=_user_ids(r, reviewer), skip_review=skip_review, note=note,
+        actor=c.actor, requirement_id=_requirement(c.actor, key).pk, expected_version=version,
+        reviewer_ids=_user_ids(c.r, reviewer), skip_review=skip_review, note=note,
     )  # fmt: skip
-    _done(r, req, as_json, f"{req.key} is now {req.get_status_display()}")
+    c.done(req, f"{req.key} is now {req.get_status_display()}")
 
 
-@requirements_app.command("verdict")
+@_command("verdict")
 def req_verdict(
-    ctx: typer.Context,
+    c: _Call,
     key: KeyArg,
     verdict: Annotated[str, typer.Argument(help="pass, clarify, reject, or revert (for a change).")],
     comment: Annotated[str, typer.Option("--comment", help="Why (needed for all but pass).")] = "",
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Give your review verdict."""
-    r = _rt(ctx, as_json)
     from pmloop.requirements import services
 
-    actor = r.actor(as_user)
     req = services.record_review_verdict(
-        actor=actor,
-        requirement_id=_requirement(actor, key).pk,
+        actor=c.actor,
+        requirement_id=_requirement(c.actor, key).pk,
         verdict=verdict.strip().lower(),
         comment=comment,
     )
-    _done(r, req, as_json, f"Verdict '{verdict}' recorded on {req.key}; it is {req.get_status_display()}")
+    c.done(req, f"Verdict '{verdict}' recorded on {req.key}; it is {req.get_status_display()}")
 
 
-@requirements_app.command("change")
+@_command("change")
 def req_change(
-    ctx: typer.Context,
+    c: _Call,
     key: KeyArg,
     version: VersionOpt,
     reason: Annotated[str, typer.Option("--reason", help="Why it must change.")],
     impact: Annotated[str, typer.Option("--impact", help="What the change affects.")] = "",
-    title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
+    title: TitleOpt = None,
     set_: SetOpt = None,
     spec_file: SpecFileOpt = None,
     reviewer: ReviewerOpt = None,
     no_submit: Annotated[
         bool, typer.Option("--no-submit", help="Keep the change being written; submit it later.")
     ] = False,
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Request a change to an active requirement (reason, impact, new text), re-reviewed."""
-    r = _rt(ctx, as_json)
     from pmloop.requirements import services
 
-    actor = r.actor(as_user)
-    req = _requirement(actor, key)
+    req = _requirement(c.actor, key)
     change = services.request_change(
-        actor=actor, requirement_id=req.pk, expected_version=version, reason=reason, impact=impact,
-        title=title, spec=_spec(set_, spec_file), reviewer_ids=_user_ids(r, reviewer), submit=not no_submit,
+        actor=c.actor, requirement_id=req.pk, expected_version=version, reason=reason, impact=impact,
+        title=title, spec=_spec(set_, spec_file), reviewer_ids=_user_ids(c.r, reviewer), submit=not no_submit,
     )  # fmt: skip
     data = {"id": change.pk, "requirement": req.key, "reason": change.reason, "impact": change.impact,
             "status": change.status, "base_version": change.base_version}  # fmt: skip
-    r.emit(data, as_json=as_json,
-           text=f"Change #{change.pk} on {req.key}: {change.get_status_display()} (from spec v{change.base_version}).")  # fmt: skip
+    c.emit(data, text=f"Change #{change.pk} on {req.key}: {change.get_status_display()} "
+                      f"(from spec v{change.base_version}).")  # fmt: skip
 
 
 # ---- delivery and closing ----------------------------------------------------------------------
-@requirements_app.command("stage")
+@_command("stage")
 def req_stage(
-    ctx: typer.Context,
+    c: _Call,
     key: KeyArg,
     stage: Annotated[str, typer.Argument(help="wait, planned, developing, testing, released or accepted.")],
     version: VersionOpt,
     note: NoteOpt = "",
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Move the delivery stage ('accepted' needs every acceptance criterion verified)."""
-    r = _rt(ctx, as_json)
     from pmloop.requirements import services
 
-    actor = r.actor(as_user)
-    req = services.set_stage(actor=actor, requirement_id=_requirement(actor, key).pk, expected_version=version,
-                             stage=stage.strip().lower(), note=note)  # fmt: skip
-    _done(r, req, as_json, f"{req.key} is at stage {req.get_stage_display()}")
+    req = services.set_stage(actor=c.actor, requirement_id=_requirement(c.actor, key).pk,
+                             expected_version=version, stage=stage.strip().lower(), note=note)  # fmt: skip
+    c.done(req, f"{req.key} is at stage {req.get_stage_display()}")
 
 
-@requirements_app.command("verify")
+@_command("verify")
 def req_verify(
-    ctx: typer.Context,
+    c: _Call,
     key: KeyArg,
     criterion: Annotated[str, typer.Argument(help="The criterion's number in `show` (1, 2 …), or id:ID.")],
     undo: Annotated[bool, typer.Option("--undo", help="Mark it not verified again.")] = False,
     note: NoteOpt = "",
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Verify an acceptance criterion (or --undo it)."""
-    r = _rt(ctx, as_json)
     from pmloop.core.errors import InvalidInput, NotFound
     from pmloop.requirements import services
 
-    actor = r.actor(as_user)
-    req = _requirement(actor, key)
+    req = _requirement(c.actor, key)
     criteria = list(req.criteria.all())
     ref = criterion.strip().lower()
     if ref.startswith("id:") and ref[3:].isdigit():
-        found = [c for c in criteria if c.pk == int(ref[3:])]
+        found = [crit for crit in criteria if crit.pk == int(ref[3:])]
     elif ref.isdigit():
         found = criteria[int(ref) - 1 : int(ref)] if int(ref) >= 1 else []
     else:
@@ -590,17 +631,17 @@ def req_verify(
         raise NotFound(f"{req.key} has no acceptance criterion {criterion} (it has {len(criteria)}).",
                        code="criterion_not_found")  # fmt: skip
     crit = services.set_criterion_verified(
-        actor=actor, criterion_id=found[0].pk, verified=not undo, note=note
+        actor=c.actor, criterion_id=found[0].pk, verified=not undo, note=note
     )
     data = {"requirement": req.key, "id": crit.pk, "n": criteria.index(found[0]) + 1, "text": crit.text,
             "verified": crit.verified}  # fmt: skip
     mark = "✓" if crit.verified else "☐"
-    r.emit(data, as_json=as_json, text=f"{mark} {req.key} criterion {data['n']}: {crit.text}")
+    c.emit(data, text=f"{mark} {req.key} criterion {data['n']}: {crit.text}")
 
 
-@requirements_app.command("close")
+@_command("close")
 def req_close(
-    ctx: typer.Context,
+    c: _Call,
     key: KeyArg,
     reason: Annotated[
         str, typer.Argument(help="done, subdivided, duplicate, postponed, will_not_do, cancelled, by_design.")
@@ -610,79 +651,64 @@ def req_close(
         str | None, typer.Option("--duplicate-of", help="The requirement this one duplicates.")
     ] = None,
     note: NoteOpt = "",
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Close a requirement with a reason ('done' needs every acceptance criterion verified)."""
-    r = _rt(ctx, as_json)
     from pmloop.requirements import services
 
-    actor = r.actor(as_user)
-    req = _requirement(actor, key)
-    dup_id = _requirement(actor, duplicate_of).pk if duplicate_of else None
-    req = services.close_requirement(actor=actor, requirement_id=req.pk, expected_version=version,
+    req = _requirement(c.actor, key)
+    dup_id = _requirement(c.actor, duplicate_of).pk if duplicate_of else None
+    req = services.close_requirement(actor=c.actor, requirement_id=req.pk, expected_version=version,
                                      reason=reason.strip().lower(), duplicate_of_id=dup_id, note=note)  # fmt: skip
-    _done(r, req, as_json, f"Closed {req.key} ({req.get_close_reason_display()})")
+    c.done(req, f"Closed {req.key} ({req.get_close_reason_display()})")
 
 
-@requirements_app.command("reopen")
+@_command("reopen")
 def req_reopen(
-    ctx: typer.Context,
+    c: _Call,
     key: KeyArg,
     version: VersionOpt,
     note: Annotated[str, typer.Option("--note", help="Why it is reopened (required).")] = "",
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Reopen a closed requirement (back to draft)."""
-    r = _rt(ctx, as_json)
     from pmloop.requirements import services
 
-    actor = r.actor(as_user)
     req = services.reopen_requirement(
-        actor=actor, requirement_id=_requirement(actor, key).pk, expected_version=version, note=note
+        actor=c.actor, requirement_id=_requirement(c.actor, key).pk, expected_version=version, note=note
     )
-    _done(r, req, as_json, f"Reopened {req.key} as a draft")
+    c.done(req, f"Reopened {req.key} as a draft")
 
 
 # ---- documents ---------------------------------------------------------------------------------
 FORMATS = {"md": ".md", "docx": ".docx"}
 
 
-@requirements_app.command("export")
+@_command("export")
 def req_export(
-    ctx: typer.Context,
+    c: _Call,
     key: KeyArg,
     fmt: Annotated[str, typer.Option("--format", help="md or docx.")] = "md",
-    output: OutputOpt = None,
-    force: ForceOpt = False,
-    lang: LangOpt = None,
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    to: ExportTo,
 ) -> None:
     """Export a requirement on the PRD template: Markdown (to standard output unless -o) or
     Word (to KEY.docx unless -o)."""
-    r = _rt(ctx, as_json)
     from pmloop.core.errors import InvalidInput
-    from pmloop.requirements import exporters
-    from pmloop.requirements.export_views import requirement_doc
+    from pmloop.requirements import documents, exporters
 
     fmt = fmt.strip().lower()
     if fmt not in FORMATS:
         raise InvalidInput("--format must be md or docx.", field="format")
-    actor = r.actor(as_user)
-    req = _requirement(actor, key)
-    if fmt == "md" and output is None:
-        output = Path("-")
-    target = _target(output, f"{req.key}{FORMATS[fmt]}", force)
-    with _language(lang):
-        doc = requirement_doc(actor=actor, requirement_id=req.pk)
+    req = _requirement(c.actor, key)
+    output = Path("-") if fmt == "md" and to.output is None else to.output
+    target = _target(output, f"{req.key}{FORMATS[fmt]}", to.force)
+    with _language(to.lang):
+        doc = documents.requirement_doc(actor=c.actor, requirement_id=req.pk)
         content = (
             exporters.requirement_markdown(doc).encode("utf-8")
             if fmt == "md"
             else exporters.requirement_docx(doc)
         )
-    _write(r, target, content, as_json, f"{req.key} ({fmt})")
+    _write(c.r, target, content, c.json, f"{req.key} ({fmt})")
 
 
 def _xlsx_only(fmt: str) -> None:
@@ -692,87 +718,57 @@ def _xlsx_only(fmt: str) -> None:
         raise InvalidInput("--format must be xlsx.", field="format")
 
 
-@requirements_app.command("export-list")
-def req_export_list(
-    ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="xlsx.")] = "xlsx",
-    product: ProductOpt = None,
-    q: QOpt = "",
-    status: StatusOpt = None,
-    stage: StageOpt = None,
-    module: ModuleOpt = None,
-    priority: PriorityOpt = None,
-    owner: OwnerOpt = None,
-    sort: SortOpt = "newest",
-    output: OutputOpt = None,
-    force: ForceOpt = False,
-    lang: LangOpt = None,
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
+@_command("export-list")
+def req_export_list(c: _Call, fmt: XlsxFormatOpt = "xlsx", *, filters: ListFilters, to: ExportTo) -> None:
     """Export a requirement list (the `list` filters) as an Excel sheet."""
-    r = _rt(ctx, as_json)
     from django.utils import timezone
 
-    from pmloop.requirements import exporters
-    from pmloop.requirements.export_views import list_rows
+    from pmloop.requirements import documents, exporters
 
     _xlsx_only(fmt)
-    actor = r.actor(as_user)
-    query = _query(r, actor, product=product, q=q, status=status, stage=stage, module=module,
-                   priority=priority, owner=owner, sort=sort)  # fmt: skip
-    target = _target(output, f"{product.upper() if product else 'pmloop'}-requirements-"
-                             f"{timezone.localdate().isoformat()}.xlsx", force)  # fmt: skip
-    with _language(lang):
-        content = exporters.requirements_xlsx(list_rows(actor=actor, query=query))
-    _write(r, target, content, as_json, "the requirement list")
+    query = filters.query(c)
+    prefix = filters.product.upper() if filters.product else "pmloop"
+    target = _target(to.output, f"{prefix}-requirements-{timezone.localdate().isoformat()}.xlsx", to.force)
+    with _language(to.lang):
+        content = exporters.requirements_xlsx(documents.list_rows(actor=c.actor, query=query))
+    _write(c.r, target, content, c.json, "the requirement list")
 
 
-@requirements_app.command("matrix")
+@_command("matrix")
 def req_matrix(
-    ctx: typer.Context,
+    c: _Call,
     product: Annotated[str, typer.Argument(help="Product code, e.g. IMSDK.")],
-    fmt: Annotated[str, typer.Option("--format", help="xlsx.")] = "xlsx",
-    output: OutputOpt = None,
-    force: ForceOpt = False,
-    lang: LangOpt = None,
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
+    fmt: XlsxFormatOpt = "xlsx",
+    *,
+    to: ExportTo,
 ) -> None:
     """Export a product's traceability matrix: pool item ↔ requirement ↔ review ↔ stage."""
-    r = _rt(ctx, as_json)
     from django.utils import timezone
 
-    from pmloop.requirements import exporters
-    from pmloop.requirements.export_views import matrix_lines
+    from pmloop.requirements import documents, exporters
 
     _xlsx_only(fmt)
-    actor = r.actor(as_user)
-    p = r.product(actor, product)
-    target = _target(output, f"{p.code}-traceability-{timezone.localdate().isoformat()}.xlsx", force)
-    with _language(lang):
-        content = exporters.matrix_xlsx(matrix_lines(actor=actor, product_id=p.pk))
-    _write(r, target, content, as_json, f"the traceability matrix of {p.code}")
+    p = c.r.product(c.actor, product)
+    target = _target(to.output, f"{p.code}-traceability-{timezone.localdate().isoformat()}.xlsx", to.force)
+    with _language(to.lang):
+        content = exporters.matrix_xlsx(documents.matrix_lines(actor=c.actor, product_id=p.pk))
+    _write(c.r, target, content, c.json, f"the traceability matrix of {p.code}")
 
 
-@requirements_app.command("diff")
+@_command("diff")
 def req_diff(
-    ctx: typer.Context,
+    c: _Call,
     key: KeyArg,
     a: Annotated[int, typer.Argument(help="The older spec version, e.g. 1.")],
     b: Annotated[int, typer.Argument(help="The newer spec version, e.g. 2.")],
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Show what changed between two spec versions, section by section."""
-    r = _rt(ctx, as_json)
     from pmloop.requirements import selectors
 
-    actor = r.actor(as_user)
-    req = _requirement(actor, key)
-    d = selectors.diff_versions(actor=actor, requirement_id=req.pk, a=a, b=b)
-    if as_json:
-        r.print_json({"requirement": req.key, "a": a, "b": b, "sections": [
+    req = _requirement(c.actor, key)
+    d = selectors.diff_versions(actor=c.actor, requirement_id=req.pk, a=a, b=b)
+    if c.json:
+        c.r.print_json({"requirement": req.key, "a": a, "b": b, "sections": [
             {"key": s.key, "label": s.label, "before": s.before, "after": s.after, "unified": s.unified}
             for s in d.sections]})  # fmt: skip
         return
@@ -786,37 +782,34 @@ def req_diff(
 
 
 # ---- inbox -----------------------------------------------------------------------------------------
+@_session
 def inbox(
-    ctx: typer.Context,
+    c: _Call,
     unread: Annotated[bool, typer.Option("--unread", help="Only unread notifications.")] = False,
     mark_read: Annotated[bool, typer.Option("--mark-read", help="Mark the ones shown as read.")] = False,
     limit: Annotated[
         int, typer.Option("--limit", min=1, max=500, help="At most this many, newest first.")
     ] = 50,
-    as_user: AsOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Your notifications: review requests, verdicts, changes, releases."""
-    r = _rt(ctx, as_json)
     from pmloop.notifications import selectors, services
 
-    actor = r.actor(as_user)
-    shown = list(selectors.inbox(actor=actor, unread_only=unread)[:limit])
+    shown = list(selectors.inbox(actor=c.actor, unread_only=unread)[:limit])
     marked = 0
     if mark_read:
         ids = [n.pk for n in shown if n.read_at is None]
-        marked = services.mark_read(actor=actor, notification_ids=ids) if ids else 0
+        marked = services.mark_read(actor=c.actor, notification_ids=ids) if ids else 0
     items = [{"id": n.pk, "kind": n.kind, "title": n.title, "body": n.body, "url": n.url,
               "product_id": n.product_id, "created_at": n.created_at, "read": n.read_at is not None}
              for n in shown]  # fmt: skip
-    if as_json:
-        r.print_json({"items": items, "marked_read": marked})
+    if c.json:
+        c.r.print_json({"items": items, "marked_read": marked})
         return
-    r.emit(items, as_json=False, columns=["id", "when", "", "title"],
+    c.emit(items, columns=["id", "when", "", "title"],
            rows=[[i["id"], _local(i["created_at"]), "" if i["read"] else "●", i["title"]]
                  for i in items])  # fmt: skip
     if mark_read:
-        r.note(f"{marked} marked read.")
+        c.r.note(f"{marked} marked read.")
 
 
 def _local(value) -> str:

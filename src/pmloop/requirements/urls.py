@@ -1,9 +1,6 @@
-import importlib
-import importlib.util
-
 from django.urls import path
 
-from pmloop.requirements import views
+from pmloop.requirements import export_views, views
 
 app_name = "requirements"
 urlpatterns = [
@@ -49,9 +46,5 @@ urlpatterns = [
     path("<int:requirement_id>/diff/", views.version_diff, name="diff"),
 ]
 
-# The exports (requirements:export_xlsx, matrix_xlsx, export_md, export_docx) live in
-# export_views.py, written separately; their patterns join these once that module exists.
-# A missing module is skipped; an error inside an existing one is not hidden.
-if importlib.util.find_spec("pmloop.requirements.export_views") is not None:
-    export_views = importlib.import_module("pmloop.requirements.export_views")
-    urlpatterns += list(getattr(export_views, "urlpatterns", []))
+# The file downloads (requirements:export_md, export_docx, export_xlsx, matrix_xlsx).
+urlpatterns += export_views.urlpatterns

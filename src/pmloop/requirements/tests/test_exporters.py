@@ -353,7 +353,7 @@ def test_matrix_xlsx():
 @pytest.mark.django_db
 def test_requirement_doc_from_the_database(world, active_req, django_assert_max_num_queries):
     from pmloop.requirements import services
-    from pmloop.requirements.export_views import requirement_doc
+    from pmloop.requirements.documents import requirement_doc
 
     pm = world.a(world.pm)
     services.link_pool_items(actor=pm, requirement_id=active_req.pk, pool_item_ids=[world.item.pk])
@@ -384,7 +384,7 @@ def test_requirement_doc_from_the_database(world, active_req, django_assert_max_
 @pytest.mark.django_db
 def test_a_verified_criterion_shows_a_check(world, active_req):
     from pmloop.requirements import services
-    from pmloop.requirements.export_views import requirement_doc
+    from pmloop.requirements.documents import requirement_doc
 
     crit = active_req.criteria.first()
     services.set_criterion_verified(actor=world.a(world.dev), criterion_id=crit.pk, verified=True)
@@ -397,7 +397,7 @@ def test_a_verified_criterion_shows_a_check(world, active_req):
 @pytest.mark.django_db
 def test_matrix_lines_one_per_requirement_and_pool_item(world, make_req, actor_for):
     from pmloop.pool import services as pool
-    from pmloop.requirements.export_views import matrix_lines
+    from pmloop.requirements.documents import matrix_lines
 
     second = pool.create_item(
         actor=actor_for(world.sales), product_id=world.product.pk, text="English: mute a member"
@@ -414,7 +414,7 @@ def test_matrix_lines_one_per_requirement_and_pool_item(world, make_req, actor_f
 @pytest.mark.django_db
 def test_list_rows_check_filters_before_streaming(world, make_req):
     from pmloop.core.errors import InvalidInput
-    from pmloop.requirements.export_views import list_rows
+    from pmloop.requirements.documents import list_rows
     from pmloop.requirements.selectors import RequirementQuery
 
     make_req(estimate="2.5")
