@@ -1,8 +1,8 @@
 """Requirement documents and lists as files: Markdown, Word (.docx) and Excel (.xlsx).
 
 Pure functions from a read model (the dataclasses below) to text or bytes. They never touch
-the database: the fronts fill the read model through the selectors (``export_views``'s
-``requirement_doc``, ``list_rows`` and ``matrix_lines``) and hand it over. Labels follow the
+the database: ``documents.requirement_doc``, ``list_rows`` and ``matrix_lines`` fill the read
+model through the selectors, and the fronts hand it over. Labels follow the
 active language (``translation.override`` around a call picks another one).
 
 The Word layout follows the PRD template of seed 000 §5: a title page (key, title, product,
