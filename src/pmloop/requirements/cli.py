@@ -799,9 +799,10 @@ def inbox(
     if mark_read:
         ids = [n.pk for n in shown if n.read_at is None]
         marked = services.mark_read(actor=c.actor, notification_ids=ids) if ids else 0
-    items = [{"id": n.pk, "kind": n.kind, "title": n.title, "body": n.body, "url": n.url,
+    # Worded now, in the active language, not the sender's (notifications.kinds).
+    items = [{"id": n.pk, "kind": n.kind, "title": t.title, "body": t.body, "url": t.url,
               "product_id": n.product_id, "created_at": n.created_at, "read": n.read_at is not None}
-             for n in shown]  # fmt: skip
+             for n, t in ((n, n.rendered()) for n in shown)]  # fmt: skip
     if c.json:
         c.r.print_json({"items": items, "marked_read": marked})
         return
