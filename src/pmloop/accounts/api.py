@@ -9,6 +9,7 @@ from pmloop.accounts.schemas import (
     MemberIn,
     MemberOut,
     MemberRoleIn,
+    MePatch,
     NewTokenOut,
     TokenIn,
     TokenOut,
@@ -30,6 +31,11 @@ class UserFilters(Schema):
 @router.get("/me", response={200: UserOut, **READ_ERRORS}, summary="Who am I")
 def me(request: HttpRequest):
     return request.user
+
+
+@router.patch("/me", response={200: UserOut, **ERRORS}, summary="Change my own settings (language)")
+def update_me(request: HttpRequest, body: MePatch):
+    return services.set_language(actor=actor_of(request), user_id=request.user.pk, language=body.language)
 
 
 @router.get(

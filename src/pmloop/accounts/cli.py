@@ -38,6 +38,7 @@ def _user_out(u) -> dict[str, Any]:
         "email": u.email,
         "admin": u.is_superuser,
         "active": u.is_active,
+        "language": u.language,
     }
 
 
@@ -137,6 +138,22 @@ def users_password(
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
     services.set_password(actor=actor, user_id=target.pk, password=password)
     r.say(f"Password of '{target.username}' changed.")
+
+
+@users_app.command("language")
+def users_language(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Whose language to set.")],
+    language: Annotated[str, typer.Argument(help="zh-hans or en.")],
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the language a user reads pages (on a device without its own choice) and e-mails in."""
+    r = _rt(ctx, as_json)
+    from pmloop.accounts import services
+
+    user = services.set_language(actor=r.actor(as_user), user_id=r.user(username).pk, language=language)
+    r.emit(_user_out(user), as_json=as_json, text=f"Language of '{user.username}': {user.language}.")
 
 
 # ---- members ----------------------------------------------------------------------------------

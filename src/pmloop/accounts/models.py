@@ -8,8 +8,11 @@ from pmloop.accounts.roles import Role
 
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    # The user's own choice of language ("" = none yet: the browser's or the site default).
+    # Pages use it on a device without a language cookie; e-mails are written in it.
+    language = models.CharField(_("language"), max_length=10, blank=True)
 
-    audit_fields = ("username", "email", "display_name", "is_active", "is_superuser")
+    audit_fields = ("username", "email", "display_name", "is_active", "is_superuser", "language")
 
     class Meta:
         verbose_name = _("user")

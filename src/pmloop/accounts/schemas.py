@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -15,6 +16,7 @@ class UserOut(Schema):
     email: str
     is_admin: bool = Field(..., alias="is_superuser")
     is_active: bool
+    language: str = Field("", description='The language the user chose ("" = none yet): zh-hans or en')
 
 
 class UserIn(Schema):
@@ -59,3 +61,13 @@ class MemberIn(Schema):
 
 class MemberRoleIn(Schema):
     role: Role
+
+
+Language = Literal["zh-hans", "en"]
+"""The codes of settings.LANGUAGES (a test keeps the two in step)."""
+
+
+class MePatch(Schema):
+    language: Language = Field(..., description="The language to read pmloop in")
+
+    model_config = {"extra": "forbid"}

@@ -75,6 +75,33 @@ def set_password(*, actor: Actor, user_id: int, password: str) -> User:
 
 
 @transaction.atomic
+def set_language(*, actor: Actor, user_id: int, language: str) -> User:
+    """Store the language a user reads pmloop in: their own choice (or a site admin's for them)."""
+    if not actor.is_authenticated or actor.user is None:
+        raise PermissionDenied(_("Log in first."), code="unauthenticated")
+    if actor.read_only:
+        raise PermissionDenied(_("This API token is read-only."), code="read_only_token")
+    if actor.user_id != user_id:
+        perms.require(actor, perms.MANAGE_USERS)
+    codes = [code for code, _name in settings.LANGUAGES]
+    if language not in codes:
+        raise InvalidInput(
+            _("Unknown language %(l)s: use one of %(codes)s.") % {"l": language, "codes": ", ".join(codes)},
+            field="language",
+        )
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None:
+        raise NotFound(_("No such user."))
+    if user.language == language:
+        return user
+    before = audit.snapshot(user)
+    user.language = language
+    user.save(update_fields=["language"])
+    audit.record(actor=actor, action="accounts.language_changed", obj=user, before=before)
+    return user
+
+
+@transaction.atomic
 def set_user_active(*, actor: Actor, user_id: int, active: bool) -> User:
     perms.require(actor, perms.MANAGE_USERS)
     user = User.objects.select_for_update().filter(pk=user_id).first()

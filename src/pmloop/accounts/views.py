@@ -144,3 +144,16 @@ def set_user_active(request, user_id: int):
         else:
             messages.success(request, _("%(name)s is deactivated.") % {"name": user.username})
     return redirect("accounts:users")
+
+
+@require_POST
+def set_language(request):
+    """The shell's language switch: Django's own view (cookie, redirect to ``next``), and for a
+    logged-in user the choice is stored too, so another device and e-mails follow it."""
+    from django.views.i18n import set_language as django_set_language
+
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):  # else: Django ignored it
+        services.set_language(actor=actor_of(request), user_id=request.user.pk, language=language)
+    return response

@@ -1,10 +1,12 @@
 from django.urls import include, path
 
+from pmloop.accounts import views as accounts_views
 from pmloop.config.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch (Django's set_language, plus storing a logged-in user's choice).
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("accounts/", include("pmloop.accounts.urls")),
     path("products/", include("pmloop.products.urls")),
     path("audit/", include("pmloop.audit.urls")),

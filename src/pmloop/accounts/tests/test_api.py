@@ -37,6 +37,7 @@ def test_me(owner, api_client, token_client):
     body = c.get(f"{API}/accounts/me").json()
     assert body == {
         "id": owner.pk, "username": "owner", "display_name": "", "email": "", "is_admin": False, "is_active": True,
+        "language": "",
     }  # fmt: skip
     assert_error(Client().get(f"{API}/accounts/me"), 401, "unauthenticated")
 

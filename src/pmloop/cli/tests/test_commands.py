@@ -204,6 +204,10 @@ def test_users(cli, admin):
     assert User.objects.get(username="wangmin").check_password("another-Secret-9")
     res = cli("users", "deactivate", "admin")
     assert res.exit_code == 3 and "yourself" in res.stderr
+    res = cli("users", "language", "wangmin", "en", "--json")
+    assert res.exit_code == 0 and res.json["language"] == "en" == User.objects.get(username="wangmin").language
+    res = cli("users", "language", "wangmin", "fr")
+    assert res.exit_code == 2 and "fr" in res.stderr and User.objects.get(username="wangmin").language == "en"
 
 
 def test_createuser_prompts_twice(cli, db):
