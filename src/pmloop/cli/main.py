@@ -29,6 +29,7 @@ from pmloop.plans.cli import plan_app, release_app, roadmap_app
 from pmloop.pool.cli import pool_app
 from pmloop.products.cli import modules_app, products_app
 from pmloop.requirements.cli import inbox, requirements_app
+from pmloop.web.cli import search
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 failure, 2 bad input, 3 refused by a rule, 4 permission denied, "
@@ -102,6 +103,7 @@ app.add_typer(launch_app, name="launch")
 app.add_typer(requirements_app, name="requirements")
 app.add_typer(bench_app, name="bench")
 app.command("inbox")(inbox)
+app.command("search")(search)
 
 
 def _version(value: bool) -> None:
