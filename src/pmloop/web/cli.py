@@ -132,6 +132,8 @@ def search(
             runtime.out.print(f"  {note}", markup=False)
         if section["items"]:
             runtime.table(columns, [cells(i) for i in section["items"]])
+            if section["count"] > len(section["items"]):
+                runtime.note(f"  the newest {len(section['items'])} shown; --limit (up to 50) for more")
         else:
             runtime.out.print("  (none)", markup=False)
         runtime.out.print("", markup=False)
