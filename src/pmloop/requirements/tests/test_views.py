@@ -683,3 +683,13 @@ def test_the_lifecycle_table_in_the_docs_matches_the_code():
     rows = re.findall(r"^\| (\w+) \| (\w+) \| ", section, re.M)
     documented = {(a, b) for a, b in rows if a != "from"}
     assert documented == {(str(a), str(b)) for a, targets in TRANSITIONS.items() for b in targets}
+
+
+def test_markdown_converter_keeps_nothing_from_one_text_to_the_next():
+    from pmloop.requirements.templatetags.requirement_markup import render_markdown
+
+    first = render_markdown("见 [文档][d]。\n\n[d]: https://example.com/doc\n\n脚注[^1]\n\n[^1]: 第一条")
+    assert 'href="https://example.com/doc"' in first and "第一条" in first
+    second = render_markdown("再见 [文档][d]，脚注[^1]")  # its own references are undefined
+    assert "example.com" not in second and "第一条" not in second
+    assert "[文档][d]" in second
