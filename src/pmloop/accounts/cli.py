@@ -309,11 +309,15 @@ def tokens_revoke(
     from pmloop.core.errors import NotFound
 
     actor = r.actor(as_user)
-    token_id: int | None = int(token) if token.isdigit() else None
-    if token_id is None:
-        match = [t.pk for t in selectors.list_tokens(actor=actor) if t.prefix == token.strip()]
-        if not match:
-            raise NotFound(f"You have no token with prefix '{token}'.", code="token_not_found")
+    # A prefix first: 8 hex digits are all decimal digits for about 1 token in 40, and such a
+    # prefix must still name its token; a number that is no prefix of yours is an id.
+    token = token.strip()
+    match = [t.pk for t in selectors.list_tokens(actor=actor) if t.prefix == token]
+    if match:
         token_id = match[0]
+    elif token.isdigit():
+        token_id = int(token)
+    else:
+        raise NotFound(f"You have no token with prefix '{token}'.", code="token_not_found")
     revoked = services.revoke_api_token(actor=actor, token_id=token_id)
     r.emit(_token_out(revoked), as_json=as_json, text=f"Revoked token {revoked.pk} '{revoked.name}'.")

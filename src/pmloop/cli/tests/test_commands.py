@@ -205,7 +205,9 @@ def test_users(cli, admin):
     res = cli("users", "deactivate", "admin")
     assert res.exit_code == 3 and "yourself" in res.stderr
     res = cli("users", "language", "wangmin", "en", "--json")
-    assert res.exit_code == 0 and res.json["language"] == "en" == User.objects.get(username="wangmin").language
+    assert (
+        res.exit_code == 0 and res.json["language"] == "en" == User.objects.get(username="wangmin").language
+    )
     res = cli("users", "language", "wangmin", "fr")
     assert res.exit_code == 2 and "fr" in res.stderr and User.objects.get(username="wangmin").language == "en"
 
@@ -246,6 +248,17 @@ def test_tokens(cli, admin, owner):
     assert res.exit_code == 3 and "already revoked" in res.stderr
     res = cli("tokens", "create", "x", "--scope", "admin", "--as", "owner")
     assert res.exit_code == 2
+
+
+def test_token_prefix_of_digits_only_still_names_the_token(cli, admin, owner, monkeypatch):
+    import secrets
+
+    monkeypatch.setattr(secrets, "token_hex", lambda n: "12345678")  # the prefix; 1 token in 40
+    new = cli("tokens", "create", "digits", "--as", "owner", "--json").json
+    assert new["prefix"] == "12345678"
+    res = cli("tokens", "revoke", "12345678", "--as", "owner")
+    assert res.exit_code == 0, res.stderr
+    assert ApiToken.objects.get(pk=new["id"]).revoked_at is not None
 
 
 # ---- operation log ----------------------------------------------------------------------------
