@@ -12,6 +12,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import expect
 
+from tests.e2e.htmx import settled
 from tests.e2e.test_shell import assert_not_blank
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -110,6 +111,7 @@ def test_requirement_from_pool_item_to_closed_done(live_server, browser, team, a
         page.check("label:has-text('赵测试') input")
         # The completeness panel follows the typing (htmx).
         page.wait_for_selector("#completeness >> text=必填章节已全部填写，可以提交评审。")
+        settled(page)
         page.click("text=保存草稿并关联需求池条目")
         page.wait_for_selector("text=已保存为草稿")
         req = Requirement.objects.get(title="群聊按角色配置权限")
@@ -160,8 +162,10 @@ def test_requirement_from_pool_item_to_closed_done(live_server, browser, team, a
         # the new text shows, so ":not(.verified)" can still match the one just verified.
         page.locator("#criteria li:has-text('群主可以设置管理员') button").click()
         page.wait_for_selector("#criteria >> text=已验证 1 / 2")
+        settled(page)
         page.locator("#criteria li:has-text('管理员可以禁言成员') button").click()
         page.wait_for_selector("#criteria >> text=已验证 2 / 2")
+        settled(page)
         expect(page.locator("#criteria li.verified")).to_have_count(2)  # retries past the settle
         assert page.get_attribute("#panel-close", "open") is not None  # still open after the refusal
         page.select_option("#close_reason", "done")

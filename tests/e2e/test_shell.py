@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.htmx import settled
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pw-Secret-123"
@@ -133,10 +135,12 @@ def test_shell_journey(live_server, browser, make_user, artifacts):
         page.fill("#add-name", "消息")
         page.press("#add-name", "Enter")
         page.wait_for_selector("text=已添加模块“消息”。")
+        settled(page)
         assert page.evaluate("document.activeElement.id") == "add-name"
         page.fill("#add-name", "群组")
         page.press("#add-name", "Enter")
         page.wait_for_selector("text=已添加模块“群组”。")
+        settled(page)
         assert page.url == url_before
         first = page.locator("li.node").first
         first.locator(".node-row").first.hover()
@@ -144,12 +148,14 @@ def test_shell_journey(live_server, browser, make_user, artifacts):
         first.locator("input[id^=child-]").fill("群聊")
         first.locator("input[id^=child-]").press("Enter")
         page.wait_for_selector("text=已添加模块“群聊”。")
+        settled(page)
         assert page.locator("li.node .tree .node-name").first.inner_text() == "群聊"
 
         # A refused action is shown inline: a duplicate name at the same level.
         page.fill("#add-name", "消息")
         page.press("#add-name", "Enter")
         page.wait_for_selector("#error-add")
+        settled(page)
         assert "已有名为“消息”的模块" in page.locator("#error-add").inner_text()
 
         shot = artifacts / "shell-modules-zh-Hans.png"
