@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -307,8 +307,15 @@ def matrix_rows(reqs: list[Requirement]) -> list[MatrixRow]:
     return rows
 
 
-def status_counts(*, actor: Actor, product_id: int) -> dict[str, int]:
-    rows = _base(actor).filter(product_id=product_id).values("status").annotate(n=Count("id"))
+def status_counts(*, actor: Actor, product_id: int, query: RequirementQuery | None = None) -> dict[str, int]:
+    """How many requirements of the product have each status, under ``query``'s filters
+    except its status (the list page's tabs: what each tab would show). One query."""
+    if query is None:
+        qs = _base(actor).filter(product_id=product_id)
+    else:
+        without_status = replace(query, product_id=product_id, status=[], sort="newest")
+        qs = list_requirements(actor=actor, query=without_status)
+    rows = qs.order_by().values("status").annotate(n=Count("id"))
     return {r["status"]: r["n"] for r in rows}
 
 

@@ -273,7 +273,7 @@ def requirement_list(request, product_id: int):
         selectors.list_requirements(actor=actor, query=_query(filters), with_spec=False), page=filters.page,
         page_size=filters.page_size, count_limit=count_limit_for(filters.q),
     )  # fmt: skip
-    counts = selectors.status_counts(actor=actor, product_id=product.pk)
+    counts = selectors.status_counts(actor=actor, product_id=product.pk, query=_query(filters))
     wanted = {str(s) for s in filters.status}
     base = [(k, v) for k, values in request.GET.lists() for v in values if k not in ("status", "page")]
 

@@ -154,6 +154,20 @@ def test_list_filters_search_and_tabs(world, make_req, active_req, login):
     assert r.status_code == 200 and "not understood" in text_of(r)
 
 
+def test_list_tabs_count_what_the_other_filters_leave(world, make_req, active_req, login):
+    make_req(title="Message read receipts", spec={"summary": "Show who read a group message"})  # a draft
+    make_req(title="群公告置顶", spec={"summary": "群主可以置顶公告"})  # another draft
+    c = login(world.pm)
+    pid = world.product.pk
+    body = text_of(c.get(url("list", pid)))
+    assert re.search(r'>Draft <span class="count">2</span>', body)
+    assert re.search(r'>All <span class="count">3</span>', body)
+    body = text_of(c.get(url("list", pid), {"q": "receipts", "status": "active"}))  # tab counts ignore status
+    assert re.search(r'>Draft <span class="count">1</span>', body)
+    assert re.search(r'>Active <span class="count">0</span>', body)
+    assert re.search(r'>All <span class="count">1</span>', body)
+
+
 def test_list_empty_says_what_to_do(world, login):
     body = text_of(login(world.pm, "zh-hans").get(url("list", world.product.pk)))
     assert "还没有产品需求" in body and url("create", world.product.pk) in body
