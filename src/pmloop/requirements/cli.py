@@ -95,7 +95,7 @@ class _Call:
         self.r.emit(data, as_json=self.json, **kwargs)
 
     def done(self, req, text: str) -> None:
-        self.emit(_req_out(req), text=f"{text} (version {req.version}).")
+        self.emit(req_out(req), text=f"{text} (version {req.version}).")
 
 
 @dataclasses.dataclass
@@ -288,7 +288,7 @@ def _json_list(raw: str, key: str) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _req_out(req) -> dict[str, Any]:
+def req_out(req) -> dict[str, Any]:
     return {
         "id": req.pk,
         "key": req.key,
@@ -314,7 +314,7 @@ def _req_out(req) -> dict[str, Any]:
 
 def _detail_out(req) -> dict[str, Any]:
     return {
-        **_req_out(req),
+        **req_out(req),
         "spec": req.spec,
         "reviewers": [u.username for u in req.reviewers.all()],
         "criteria": [
@@ -386,7 +386,7 @@ def req_list(
         page_size=page_size,
         count_limit=count_limit_for(filters.q),
     )
-    items = [_req_out(req) for req in found.items]
+    items = [req_out(req) for req in found.items]
     if c.json:
         c.r.print_json({"items": items, "count": found.count, "page": found.page, "page_size": found.page_size,
                         "pages": found.pages, "count_capped": found.count_capped})  # fmt: skip

@@ -21,32 +21,6 @@ AsOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")]
 
 
-def _requirement(r: Any) -> dict[str, Any]:
-    return {
-        "id": r.pk,
-        "key": f"{r.product.code}-{r.number}",
-        "product": r.product.code,
-        "module": r.module.name if r.module_id else None,
-        "title": r.title,
-        "status": r.status,
-        "priority": r.priority,
-        "owner": r.owner.username if r.owner_id else None,
-    }
-
-
-def _pool_item(i: Any) -> dict[str, Any]:
-    return {
-        "id": i.pk,
-        "key": i.key,
-        "product": i.product.code,
-        "module": i.module.name if i.module_id else None,
-        "title": i.title,
-        "status": i.status,
-        "importance": i.importance,
-        "customer": i.customer.name if i.customer_id else None,
-    }
-
-
 def _section(section: Any, row) -> dict[str, Any] | None:
     if section.page is None:
         return None
@@ -89,6 +63,8 @@ def search(
     runtime.set_json(as_json)
     runtime.boot()
     from pmloop.core.errors import InvalidInput
+    from pmloop.pool.cli import item_out  # the same rows as `pmloop pool list` and `pmloop req list`
+    from pmloop.requirements.cli import req_out
     from pmloop.web import search as one_search
 
     actor = runtime.actor(as_user)
@@ -105,8 +81,8 @@ def search(
     result = one_search.search(actor, one_search.check(actor, params), page_size=limit)
     data = {
         "q": params.q,
-        "requirements": _section(result.requirements, _requirement),
-        "pool_items": _section(result.pool_items, _pool_item),
+        "requirements": _section(result.requirements, req_out),
+        "pool_items": _section(result.pool_items, item_out),
         "notes": [
             {"kind": s.kind, "code": code, "message": message}
             for s in (result.requirements, result.pool_items)
