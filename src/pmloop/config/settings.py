@@ -103,6 +103,13 @@ def _database() -> dict:
     if url:
         db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         db.setdefault("OPTIONS", {})
+        if _flag("PMLOOP_PG_PREPARE", True):
+            # Bind parameters on the server and prepare a statement after its 5th run on a
+            # connection: PostgreSQL then skips planning, which was most of a query's time
+            # (6 ms of 6.3 for the requirement page's 8-table lookup by key; docs/benchmarks.md).
+            # Turn off (PMLOOP_PG_PREPARE=0) behind a pooler in transaction mode (PgBouncer <
+            # 1.21), which cannot keep a connection's prepared statements.
+            db["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
         db["TEST"] = {"NAME": os.environ.get("PMLOOP_TEST_DB_NAME", "test_pmloop")}
         return db
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,9 +52,21 @@ class Page:
         return self.page > 1
 
 
-def paginate(queryset: Any, *, page: int = 1, page_size: int = 50, count_limit: int | None = None) -> Page:
+Counter = Callable[[int], int]
+"""``counter(n)`` → how many rows the list holds, counting at most ``n``."""
+
+
+def paginate(
+    queryset: Any,
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    count_limit: int | None = None,
+    counter: Counter | None = None,
+) -> Page:
     """One page of ``queryset``. With ``count_limit``, rows are counted only up to that many
-    (``count_capped`` says there are more) and pages end there."""
+    (``count_capped`` says there are more) and pages end there; ``counter`` then counts them
+    instead of the queryset (a cheaper way to the same number, e.g. from the search index)."""
     if page < 1:
         raise InvalidInput(_("page must be 1 or more"), field="page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -64,7 +77,7 @@ def paginate(queryset: Any, *, page: int = 1, page_size: int = 50, count_limit: 
     if count_limit is None:
         count = Paginator(queryset, page_size).count
     else:
-        count = queryset[: count_limit + 1].count()
+        count = counter(count_limit + 1) if counter else queryset[: count_limit + 1].count()
         capped = count > count_limit
         count = min(count, count_limit)
     offset = (page - 1) * page_size

@@ -4,7 +4,6 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from pmloop.core.http import ERRORS, READ_ERRORS, PageOut, actor_of, page_out, requires
-from pmloop.core.pagination import count_limit_for, paginate
 from pmloop.pool import permissions as perms
 from pmloop.pool import selectors, services
 from pmloop.pool.choices import BulkAction
@@ -40,10 +39,9 @@ def _detail(request: HttpRequest, pool_item_id: int):
 
 @router.get("/items", response={200: PageOut[PoolItemOut], **READ_ERRORS}, summary="List pool items")
 def list_items(request: HttpRequest, filters: Query[PoolItemFilters]):
-    qs = selectors.list_items(actor=actor_of(request), filters=filters)
-    return page_out(
-        paginate(qs, page=filters.page, page_size=filters.page_size, count_limit=count_limit_for(filters.q))
-    )
+    actor = actor_of(request)
+    return page_out(selectors.paginate_list(selectors.list_items(actor=actor, filters=filters), actor=actor,
+                                            filters=filters))  # fmt: skip
 
 
 @router.get(

@@ -125,7 +125,6 @@ def pool_list(
     import pydantic
 
     from pmloop.core.errors import InvalidInput
-    from pmloop.core.pagination import count_limit_for, paginate
     from pmloop.pool import selectors
     from pmloop.pool.schemas import PoolItemFilters
 
@@ -145,11 +144,8 @@ def pool_list(
         err = exc.errors()[0]
         name = str(err["loc"][0]) if err.get("loc") else "filter"
         raise InvalidInput(f"--{name}: {err.get('msg', 'invalid')}", field=name) from exc
-    result = paginate(
-        selectors.list_items(actor=actor, filters=filters),
-        page=page,
-        page_size=limit,
-        count_limit=count_limit_for(q),
+    result = selectors.paginate_list(
+        selectors.list_items(actor=actor, filters=filters), actor=actor, filters=filters
     )
     items = [item_out(i) for i in result.items]
     if as_json:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from pmloop.accounts import permissions as acl
 from pmloop.core.actor import Actor
 from pmloop.core.errors import InvalidInput, NotFound, PermissionDenied
+from pmloop.core.pagination import Counter, Page, count_limit_for, paginate
 from pmloop.customers.models import Customer
 from pmloop.pool.choices import IMPORTANCE_RANK, SORTS, Status
 from pmloop.pool.models import PoolItem, PoolLink, PoolSource
@@ -41,6 +42,30 @@ def _text_filter(qs: QuerySet[PoolItem], q: str) -> QuerySet[PoolItem]:
     if number:  # a bare number: that item, or the number in the words
         words |= Q(number=int(number.group(2)))
     return qs.filter(words)
+
+
+def search_counter(*, actor: Actor, filters: PoolItemMatch) -> Counter | None:
+    """Counts a list that only words (no item number) and the product narrow from the search
+    index (as ``requirements.selectors.search_counter``); None for any other list. A filter
+    added to the schema turns this off until it is handled here."""
+    text = (filters.q or "").strip()
+    plain = PoolItemFilters(sort=getattr(filters, "sort", "-created"))
+    others = filters.model_copy(
+        update={"q": "", "product": None, "page": plain.page, "page_size": plain.page_size}
+    )
+    if not text or _NUMBER.match(text) or PoolItemFilters(**others.model_dump()) != plain:
+        return None
+    visible = acl.visible_product_ids(actor)
+    if filters.product is not None:
+        visible = [filters.product] if visible is None or filters.product in visible else []
+    return lambda n: search_selectors.count_matches(kind="pool_item", q=text, product_ids=visible, limit=n)
+
+
+def paginate_list(qs: QuerySet[PoolItem], *, actor: Actor, filters: PoolItemFilters) -> Page:
+    """The page of ``list_items`` that ``filters`` asks for: a text search counts at most
+    ``SEARCH_COUNT_LIMIT`` rows, from the index where it can."""
+    return paginate(qs, page=filters.page, page_size=filters.page_size, count_limit=count_limit_for(filters.q),
+                    counter=search_counter(actor=actor, filters=filters))  # fmt: skip
 
 
 def list_items(*, actor: Actor, filters: PoolItemFilters | None = None) -> QuerySet[PoolItem]:

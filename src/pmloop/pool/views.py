@@ -25,7 +25,6 @@ from pmloop.audit import selectors as audit_selectors
 from pmloop.audit.views import describe
 from pmloop.core.errors import DomainError, InvalidInput, NotFound
 from pmloop.core.http import actor_of
-from pmloop.core.pagination import count_limit_for, paginate
 from pmloop.customers import selectors as customer_selectors
 from pmloop.customers.views import choose_product, current_product
 from pmloop.pool import lifecycle, selectors, services
@@ -153,8 +152,9 @@ def item_list(request):
         return choose_product(request, _("Requirement pool"), "pool:list")
     filters, notes, _explicit = parse_filters(request, product.pk)
     choices = _choices(actor, product.pk)
-    page = paginate(selectors.list_items(actor=actor, filters=filters), page=filters.page,
-                    page_size=filters.page_size, count_limit=count_limit_for(filters.q))  # fmt: skip
+    page = selectors.paginate_list(
+        selectors.list_items(actor=actor, filters=filters), actor=actor, filters=filters
+    )
     counts = selectors.status_counts(actor=actor, filters=filters)
     wanted = {str(s) for s in filters.status}
     base = {k: v for k, v in request.GET.items() if k not in ("status", "page", "selected", "product")}

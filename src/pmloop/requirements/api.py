@@ -5,7 +5,6 @@ from ninja import File, Query, Router
 from ninja.files import UploadedFile
 
 from pmloop.core.http import ERRORS, READ_ERRORS, PageOut, actor_of, page_out, requires
-from pmloop.core.pagination import count_limit_for, paginate
 from pmloop.requirements import permissions as perms
 from pmloop.requirements import selectors, services
 from pmloop.requirements.schemas import (
@@ -53,9 +52,10 @@ def _detail(request, requirement_id: int):
     "", response={200: PageOut[RequirementOut], **READ_ERRORS}, summary="List and search requirements"
 )
 def list_requirements(request: HttpRequest, filters: Query[RequirementFilters]):
-    qs = selectors.list_requirements(actor=actor_of(request), query=query_from(filters), for_api=True)
-    page = paginate(
-        qs, page=filters.page, page_size=filters.page_size, count_limit=count_limit_for(filters.q)
+    actor, query = actor_of(request), query_from(filters)
+    qs = selectors.list_requirements(actor=actor, query=query, for_api=True)
+    page = selectors.paginate_list(
+        qs, actor=actor, query=query, page=filters.page, page_size=filters.page_size
     )
     return page_out(page, requirement_row)
 

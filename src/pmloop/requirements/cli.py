@@ -377,14 +377,15 @@ def req_list(
     page_size: Annotated[int, typer.Option("--page-size", help="Rows per page (1–200).")] = 50,
 ) -> None:
     """List and search requirements (the API's filters)."""
-    from pmloop.core.pagination import count_limit_for, paginate
     from pmloop.requirements import selectors
 
-    found = paginate(
-        selectors.list_requirements(actor=c.actor, query=filters.query(c)),
+    query = filters.query(c)
+    found = selectors.paginate_list(
+        selectors.list_requirements(actor=c.actor, query=query),
+        actor=c.actor,
+        query=query,
         page=page,
         page_size=page_size,
-        count_limit=count_limit_for(filters.q),
     )
     items = [req_out(req) for req in found.items]
     if c.json:

@@ -12,6 +12,7 @@ from pmloop.accounts import permissions as acl
 from pmloop.audit import selectors as audit_selectors
 from pmloop.core.actor import Actor
 from pmloop.core.errors import InvalidInput, NotFound, PermissionDenied
+from pmloop.core.pagination import Counter, Page, count_limit_for, paginate
 from pmloop.pool.models import PoolItem, PoolLink
 from pmloop.requirements import spec as prd
 from pmloop.requirements.choices import Stage, Status
@@ -116,18 +117,50 @@ def list_requirements(
     return qs.order_by(*SORTS[query.sort])
 
 
+def _key_filter(text: str) -> Q:
+    """``IMSDK-42`` or ``42`` also finds that requirement (empty ``Q()`` for other words)."""
+    key = text.upper().rsplit("-", 1)
+    if len(key) == 2 and key[1].isdigit():
+        return Q(product__code=key[0], number=int(key[1]))
+    if text.isdigit():
+        return Q(number=int(text))
+    return Q()
+
+
 def _search(qs: QuerySet, q: str) -> QuerySet:
     from pmloop.search import selectors as search
 
     text = q.strip()
-    key = text.upper().rsplit("-", 1)
-    key_filter = Q()
-    if len(key) == 2 and key[1].isdigit():  # "IMSDK-42" finds that requirement
-        key_filter = Q(product__code=key[0], number=int(key[1]))
-    elif text.isdigit():
-        key_filter = Q(number=int(text))
     # qs is already limited to the products the actor sees (and the one asked for).
-    return qs.filter(search.text_matches(kind="requirement", q=text) | key_filter)
+    return qs.filter(search.text_matches(kind="requirement", q=text) | _key_filter(text))
+
+
+def search_counter(*, actor: Actor, query: RequirementQuery) -> Counter | None:
+    """Counts a list that only words (no key) and the product narrow from the search index
+    (``search.selectors.count_matches``): the list itself probes one document per row until
+    enough match, 8,000 probes for a word in one requirement of eight. None for any other list.
+    A filter added to ``RequirementQuery`` turns this off until it is handled here."""
+    text = query.q.strip()
+    if (
+        not text
+        or _key_filter(text)
+        or replace(query, q="", product_id=None, sort="newest") != RequirementQuery()
+    ):
+        return None
+    from pmloop.search import selectors as search
+
+    visible = acl.visible_product_ids(actor)
+    if query.product_id is not None:
+        visible = [query.product_id] if visible is None or query.product_id in visible else []
+    return lambda n: search.count_matches(kind="requirement", q=text, product_ids=visible, limit=n)
+
+
+def paginate_list(qs: QuerySet, *, actor: Actor, query: RequirementQuery, page: int, page_size: int) -> Page:
+    """A page of a requirement list built from ``query`` (``list_requirements``,
+    ``matrix_requirements``): a text search counts at most ``SEARCH_COUNT_LIMIT`` rows, from the
+    index where it can."""
+    return paginate(qs, page=page, page_size=page_size, count_limit=count_limit_for(query.q),
+                    counter=search_counter(actor=actor, query=query))  # fmt: skip
 
 
 def get_requirement(*, actor: Actor, requirement_id: int, for_api: bool = False) -> Requirement:

@@ -30,7 +30,6 @@ from pmloop.accounts import selectors as account_selectors
 from pmloop.audit.views import describe
 from pmloop.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from pmloop.core.http import actor_of
-from pmloop.core.pagination import count_limit_for, paginate
 from pmloop.pool import selectors as pool_selectors
 from pmloop.pool.choices import Status as PoolStatus
 from pmloop.pool.schemas import PoolItemFilters
@@ -269,10 +268,9 @@ def requirement_list(request, product_id: int):
     actor = actor_of(request)
     product = product_selectors.get_product(actor=actor, product_id=product_id)
     filters, dropped = _filters(request, product.pk)
-    page = paginate(
-        selectors.list_requirements(actor=actor, query=_query(filters), with_spec=False), page=filters.page,
-        page_size=filters.page_size, count_limit=count_limit_for(filters.q),
-    )  # fmt: skip
+    query = _query(filters)
+    page = selectors.paginate_list(selectors.list_requirements(actor=actor, query=query, with_spec=False),
+                                   actor=actor, query=query, page=filters.page, page_size=filters.page_size)  # fmt: skip
     counts = selectors.status_counts(actor=actor, product_id=product.pk, query=_query(filters))
     wanted = {str(s) for s in filters.status}
     base = [(k, v) for k, values in request.GET.lists() for v in values if k not in ("status", "page")]
@@ -1195,8 +1193,9 @@ def matrix(request, product_id: int):
     actor = actor_of(request)
     product = product_selectors.get_product(actor=actor, product_id=product_id)
     filters, dropped = _filters(request, product.pk)
-    reqs = selectors.matrix_requirements(actor=actor, product_id=product.pk, query=_query(filters))
-    page = paginate(reqs, page=filters.page, page_size=MATRIX_PAGE, count_limit=count_limit_for(filters.q))
+    query = _query(filters)
+    reqs = selectors.matrix_requirements(actor=actor, product_id=product.pk, query=query)
+    page = selectors.paginate_list(reqs, actor=actor, query=query, page=filters.page, page_size=MATRIX_PAGE)
     page.items = selectors.matrix_rows(page.items)  # only this page's pool items and reviews
     context = _product_context(request, product, "matrix")
     context.update(_filter_context(request, actor, product, filters))

@@ -165,3 +165,39 @@ def ranked_sql(
     sql = f"{select} WHERE {' AND '.join(where)} {order} LIMIT %s OFFSET %s"
     params.extend([limit, offset])
     return sql, params
+
+
+def count_sql(
+    vendor: str,
+    *,
+    terms: list[str],
+    kind_code: int,
+    kind_bits: int,
+    product_ids: list[int] | None,
+    limit: int,
+) -> tuple[str, list]:
+    """SQL counting the documents of one kind that match, up to ``limit``, from the index side:
+    the FTS5 rowids (SQLite; the document row is read only to filter by product) or the GIN
+    bitmap plus one heap visit per counted document (PostgreSQL). A list counted through its
+    own rows probes one document per row instead until ``limit`` match: 8,000 probes for a
+    word in one requirement of eight (38 ms at 100k on PostgreSQL, 13 ms on SQLite, against
+    14 and 3 ms this way; docs/benchmarks.md)."""
+    check_vendor(vendor)
+    mask = (1 << kind_bits) - 1
+    in_products = (
+        "" if product_ids is None else " AND d.product_id IN (" + ", ".join(["%s"] * len(product_ids)) + ")"
+    )
+    if vendor == "sqlite":
+        source = (
+            f"{FTS_TABLE} f JOIN {DOC_TABLE} d ON d.id = f.rowid" if product_ids is not None else FTS_TABLE
+        )
+        rowid = "f.rowid" if product_ids is not None else "rowid"
+        inner = (f"SELECT 1 FROM {source} WHERE {FTS_TABLE} MATCH %s AND ({rowid} & {mask}) = %s"  # noqa: S608
+                 f"{in_products} LIMIT %s")  # fmt: skip
+        params: list = [fts5_query(terms)]
+    else:
+        inner = (f"SELECT 1 FROM {DOC_TABLE} d WHERE d.{PG_VECTOR_COLUMN} @@ {PG_QUERY} "  # noqa: S608
+                 f"AND (d.id & {mask}) = %s{in_products} LIMIT %s")  # fmt: skip
+        params = [tsquery(terms)]
+    params += [kind_code, *(product_ids or []), limit]
+    return f"SELECT COUNT(*) FROM ({inner}) AS counted", params  # noqa: S608

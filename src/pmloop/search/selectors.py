@@ -69,6 +69,26 @@ def search(
         return [Hit(k, int(o), int(p), t, float(s)) for k, o, p, t, s in cursor.fetchall()]
 
 
+def count_matches(*, kind: str, q: str, product_ids: Collection[int] | None, limit: int) -> int:
+    """How many documents of ``kind`` within the products match ``q``, counting at most
+    ``limit`` (one query on the index; none when there is nothing to count).
+
+    The count of a list whose only filters are the words and the products (the search box,
+    an API search): every visible object of a searchable kind has exactly one document, kept
+    in the same transaction as the object (``search.services``), so the two counts agree."""
+    if kind not in KIND_CODES:
+        raise ValueError(f"unknown search kind {kind!r}: add it to search.models.KIND_CODES")
+    terms = text.query_tokens(q)
+    ids = _ids(product_ids)
+    if not terms or ids == [] or limit <= 0:
+        return 0
+    sql, params = fulltext.count_sql(connection.vendor, terms=terms, kind_code=KIND_CODES[kind],
+                                     kind_bits=KIND_BITS, product_ids=ids, limit=int(limit))  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
+
+
 def matching_documents(
     *, q: str, product_ids: Collection[int] | None, kinds: list[str] | None = None
 ) -> QuerySet[SearchDocument]:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from pmloop.accounts import selectors as account_selectors
 from pmloop.core.actor import Actor
 from pmloop.core.errors import InvalidInput
-from pmloop.core.pagination import Page, count_limit_for, paginate
+from pmloop.core.pagination import Page
 from pmloop.pool import selectors as pool_selectors
 from pmloop.pool.choices import Status as PoolStatus
 from pmloop.pool.schemas import PoolItemFilters
@@ -200,7 +200,6 @@ def search(
         reqs.page = None if reqs.skipped else _empty(page_size)
         pool.page = None if pool.skipped else _empty(page_size)
         return result
-    limit = count_limit_for(q)
     if not reqs.skipped:
         query = requirement_selectors.RequirementQuery(
             product_id=params.product_id,
@@ -213,7 +212,9 @@ def search(
         qs = requirement_selectors.list_requirements(
             actor=actor, query=query, with_spec=False, for_api=for_api
         )
-        reqs.page = paginate(qs, page=page, page_size=page_size, count_limit=limit)
+        reqs.page = requirement_selectors.paginate_list(
+            qs, actor=actor, query=query, page=page, page_size=page_size
+        )
     if not pool.skipped:
         filters = PoolItemFilters(
             product=params.product_id,
@@ -225,5 +226,5 @@ def search(
             page_size=page_size,
         )
         qs = pool_selectors.list_items(actor=actor, filters=filters)
-        pool.page = paginate(qs, page=page, page_size=page_size, count_limit=limit)
+        pool.page = pool_selectors.paginate_list(qs, actor=actor, filters=filters)
     return result

@@ -1,0 +1,102 @@
+"""The count of a requirement search: from the search index when only the words and the product
+narrow the list, through the list's own rows otherwise; the same number either way."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pmloop.core import pagination
+from pmloop.requirements import selectors, services
+from pmloop.requirements.selectors import RequirementQuery
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reqs(owner, product, other_product, actor_for):
+    a = actor_for(owner)
+    made = [
+        services.create_requirement(actor=a, product_id=product.pk, title=title)
+        for title in ["群组权限配置", "数据权限 export", "消息撤回", "权限审计日志", "Export 报表"]
+    ]
+    other = other_product.memberships.first().user
+    services.create_requirement(actor=actor_for(other), product_id=other_product.pk, title="别人的权限需求")
+    return made
+
+
+def _count_sql(actor, query):
+    qs = selectors.list_requirements(actor=actor, query=query)
+    with CaptureQueriesContext(connection) as ctx:
+        page = selectors.paginate_list(qs, actor=actor, query=query, page=1, page_size=2)
+    return page, ctx.captured_queries[0]["sql"]
+
+
+QUERIES = [
+    RequirementQuery(q="权限"),
+    RequirementQuery(q="export"),
+    RequirementQuery(q="权限 export"),
+    RequirementQuery(q="不存在"),
+    RequirementQuery(q="权限", status=["draft"]),
+    RequirementQuery(q="权限", status=["closed"]),
+    RequirementQuery(q="IMSDK-2"),
+    RequirementQuery(q="3"),
+    RequirementQuery(q="权限", sort="oldest"),
+]
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=[f"{q.q}-{q.status}-{q.sort}" for q in QUERIES])
+def test_the_count_is_the_number_of_rows_the_list_holds(reqs, owner, product, actor_for, query):
+    actor = actor_for(owner)
+    for scoped in [query, RequirementQuery(**{**query.__dict__, "product_id": product.pk})]:
+        rows = list(selectors.list_requirements(actor=actor, query=scoped))
+        page, _sql = _count_sql(actor, scoped)
+        assert page.count == len(rows) and not page.count_capped, scoped
+        assert [r.pk for r in page.items] == [r.pk for r in rows[:2]]
+
+
+def test_words_alone_are_counted_on_the_index(reqs, owner, product, actor_for):
+    actor = actor_for(owner)
+    for query in [RequirementQuery(q="权限"), RequirementQuery(q="权限", product_id=product.pk)]:
+        page, sql = _count_sql(actor, query)
+        assert page.count == 3
+        assert "requirements_requirement" not in sql and "search_" in sql
+
+
+@pytest.mark.parametrize(
+    "query",
+    [RequirementQuery(q="权限", status=["draft"]), RequirementQuery(q="IMSDK-2"), RequirementQuery(q="3")],
+)
+def test_other_filters_and_keys_count_the_list_rows(reqs, owner, actor_for, query):
+    _page, sql = _count_sql(actor_for(owner), query)
+    assert "requirements_requirement" in sql
+
+
+def test_the_index_count_sees_only_the_actors_products(reqs, owner, product, other_product, actor_for):
+    """The owner of the other product sees its one 权限 requirement, not the three of IMSDK."""
+    other = actor_for(other_product.memberships.first().user)
+    page, sql = _count_sql(other, RequirementQuery(q="权限"))
+    assert (page.count, [r.title for r in page.items]) == (1, ["别人的权限需求"])
+    assert "requirements_requirement" not in sql
+    page, _sql = _count_sql(actor_for(owner), RequirementQuery(q="权限"))
+    assert page.count == 3
+
+
+def test_a_product_the_actor_cannot_see_counts_nothing(reqs, product, other_product, actor_for):
+    other = actor_for(other_product.memberships.first().user)
+    counter = selectors.search_counter(actor=other, query=RequirementQuery(q="权限", product_id=product.pk))
+    assert counter is not None and counter(100) == 0
+
+
+def test_the_index_count_is_capped(reqs, owner, actor_for, monkeypatch):
+    monkeypatch.setattr(pagination, "SEARCH_COUNT_LIMIT", 2)
+    page, sql = _count_sql(actor_for(owner), RequirementQuery(q="权限"))
+    assert (page.count, page.count_capped, page.count_label, page.pages) == (2, True, "2+", 1)
+    assert "requirements_requirement" not in sql
+
+
+def test_api_list_count_uses_the_same_rule(reqs, owner, product, token_client):
+    client, _token = token_client(owner)
+    body = client.get("/api/v1/requirements?q=权限&page_size=1").json()
+    assert (body["count"], body["pages"], len(body["items"])) == (3, 3, 1)
+    body = client.get(f"/api/v1/requirements?q=权限&status=draft&product_id={product.pk}").json()
+    assert body["count"] == 3
