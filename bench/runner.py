@@ -45,6 +45,35 @@ def pct(values: list[float], p: float) -> float:
     return values[k]
 
 
+def cpu_calibration_ms() -> float:
+    """Best of three: a fixed pure-Python loop (10 million additions). The same code measures
+    differently on a slower or busier machine; this figure says how fast this one was."""
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - t)
+    return round(best * 1000, 1)
+
+
+def pg_roundtrip_ms() -> float | None:
+    """Median of 500 ``SELECT 1`` on one connection: the floor of every PostgreSQL query here."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN) as c:
+            times = []
+            for _ in range(500):
+                t = time.perf_counter()
+                c.execute("SELECT 1").fetchone()
+                times.append((time.perf_counter() - t) * 1000)
+        return round(statistics.median(times), 3)
+    except Exception:
+        return None
+
+
 def machine() -> dict:
     mem = next(
         (
@@ -72,7 +101,8 @@ def machine() -> dict:
         pg = f"unavailable: {exc.__class__.__name__}"
     return {"cpu": cpu, "cpus": os.cpu_count(), "memory_mb": int(mem) // 1024, "python": platform.python_version(),
             "sqlite": sqlite3.sqlite_version, "postgresql": pg, "platform": platform.platform(),
-            "loadavg_start": open("/proc/loadavg").read().split()[:3]}  # fmt: skip
+            "loadavg_start": open("/proc/loadavg").read().split()[:3],
+            "python_loop_10m_ms": cpu_calibration_ms(), "pg_select1_ms": pg_roundtrip_ms()}  # fmt: skip
 
 
 def rss_mb(pid: int) -> float:
@@ -257,6 +287,9 @@ def markdown(doc: dict) -> str:
              f"{doc['machine']['memory_mb']} MB · Python {doc['machine']['python']} · SQLite {doc['machine']['sqlite']} · "
              f"PostgreSQL {doc['machine']['postgresql']} · load average at start {' '.join(doc['machine']['loadavg_start'])} · "
              f"{doc['requests']} requests per workload, {doc['concurrency']} concurrent"
+             + (f" · CPU calibration: 10M Python additions in {doc['machine']['python_loop_10m_ms']} ms, "
+                f"PostgreSQL SELECT 1 round trip {doc['machine'].get('pg_select1_ms')} ms"
+                if "python_loop_10m_ms" in doc["machine"] else "")
              + (" (merged runs: each section names its own commit and request count)" if doc.get("merged_from") else ""),
              ""]  # fmt: skip
     for run in doc["runs"]:
