@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from pmloop.accounts import permissions as acl
@@ -175,7 +176,7 @@ def get_requirement(*, actor: Actor, requirement_id: int, for_api: bool = False)
             "product", "module", "owner", "created_by", "parent", "duplicate_of", "unconfirmed_change"
         ).prefetch_related(
             "reviewers",
-            "criteria",
+            Prefetch("criteria", queryset=AcceptanceCriterion.objects.select_related("verified_by")),
             Prefetch("children", queryset=Requirement.objects.select_related("product")),
         )
     req = (
@@ -236,22 +237,69 @@ def diff_versions(*, actor: Actor, requirement_id: int, a: int, b: int) -> Versi
     return VersionDiff(req, va, vb, prd.diff(va.spec, vb.spec, title_a=va.title, title_b=vb.title))
 
 
-@dataclass
 class Trace:
-    """Everything that answers "where did this come from and where did it go"."""
+    """Everything that answers "where did this come from and where did it go".
 
-    requirement: Requirement
-    pool_items: list[PoolItem]
-    customers: list[Any]
-    rounds: list[Any]
-    changes: list[ChangeRequest]
-    versions: list[RequirementVersion]
-    stages: list[StageChange]
-    links_out: list[RequirementLink]
-    links_in: list[RequirementLink]
-    criteria: list[AcceptanceCriterion]
-    history: list[Any]
-    attachments: list[Any] = field(default_factory=list)
+    Who asked, the reviews, the changes and the criteria are read at once (the page's actions
+    and PRD need them); versions, stages, links, history and attachments when first used, so the
+    requirement page, which shows one tab, reads one of them and takes the tabs' numbers from
+    ``counts`` (one query). Readers of everything (the API, exports) read each part once."""
+
+    def __init__(self, *, actor: Actor, requirement: Requirement, pool_items: list[PoolItem],
+                 rounds: list[Any], changes: list[ChangeRequest], criteria: list[AcceptanceCriterion]):  # fmt: skip
+        self.actor, self.requirement, self.pool_items = actor, requirement, pool_items
+        self.rounds, self.changes, self.criteria = rounds, changes, criteria
+        self.customers = list({i.customer_id: i.customer for i in pool_items if i.customer_id}.values())
+
+    @cached_property
+    def versions(self) -> list[RequirementVersion]:
+        return list(
+            RequirementVersion.objects.filter(requirement=self.requirement)
+            .select_related("author")
+            .order_by("-number")
+        )
+
+    @cached_property
+    def stages(self) -> list[StageChange]:
+        return list(self.requirement.stage_changes.select_related("actor").order_by("at", "id"))
+
+    @cached_property
+    def links_out(self) -> list[RequirementLink]:
+        return list(self.requirement.links_out.select_related("target", "target__product"))
+
+    @cached_property
+    def links_in(self) -> list[RequirementLink]:
+        return list(self.requirement.links_in.select_related("source", "source__product"))
+
+    @cached_property
+    def history(self) -> list[Any]:
+        return list(audit_selectors.history(actor=self.actor, obj=self.requirement)[:200])
+
+    @cached_property
+    def attachments(self) -> list[Any]:
+        return list(self.requirement.attachments.select_related("uploaded_by"))
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        """How many versions, stage changes and links (both ways): one query."""
+
+        pk = self.requirement.pk
+
+        def n(model: Any, fk: str) -> Subquery:  # one count, grouped by the requirement it points to
+            rows = model.objects.filter(**{fk: pk}).order_by().values(fk).annotate(n=Count("pk"))
+            return Subquery(rows.values("n"))
+
+        row = (
+            Requirement.objects.filter(pk=pk)
+            .order_by()
+            .values(
+                n_versions=n(RequirementVersion, "requirement_id"),
+                n_stages=n(StageChange, "requirement_id"),
+                n_links_out=n(RequirementLink, "source_id"),
+                n_links_in=n(RequirementLink, "target_id"),
+            )[0]
+        )
+        return {k.removeprefix("n_"): v or 0 for k, v in row.items()}
 
 
 def trace_requirement(*, actor: Actor, requirement_id: int) -> Trace:
@@ -262,22 +310,13 @@ def trace_requirement(*, actor: Actor, requirement_id: int) -> Trace:
         .distinct()
         .order_by("-voices", "id")
     )
-    customers = list({i.customer_id: i.customer for i in items if i.customer_id}.values())
     return Trace(
+        actor=actor,
         requirement=req,
         pool_items=items,
-        customers=customers,
         rounds=list(review_selectors.rounds_for(subject_type="requirement", subject_id=req.pk)),
         changes=list(req.changes.select_related("created_by").order_by("-created_at")),
-        versions=list(
-            RequirementVersion.objects.filter(requirement=req).select_related("author").order_by("-number")
-        ),
-        stages=list(req.stage_changes.select_related("actor").order_by("at", "id")),
-        links_out=list(req.links_out.select_related("target", "target__product")),
-        links_in=list(req.links_in.select_related("source", "source__product")),
-        criteria=list(req.criteria.select_related("verified_by")),
-        history=list(audit_selectors.history(actor=actor, obj=req)[:200]),
-        attachments=list(req.attachments.select_related("uploaded_by")),
+        criteria=list(req.criteria.all()),  # prefetched by get_requirement, with who verified each
     )
 
 

@@ -688,7 +688,7 @@ def _detail_context(
     if tab not in TABS:
         tab = "asked"
     children = [{"req": c, "key": _key_of(product, c.number)} for c in req.children.all()]
-    attachments = list(req.attachments.select_related("uploaded_by")) if tab == "files" else []
+    attachments = trace.attachments if tab == "files" else []
     asked = []
     if tab == "asked" and trace.pool_items:
         direct = set(
@@ -742,13 +742,14 @@ def _stages_done(stage: str) -> list[dict]:
 
 
 def _tab_labels(trace) -> list[tuple[str, Any, int | None]]:
+    n = trace.counts
     return [
         ("asked", _("Who asked"), len(trace.pool_items)),
         ("reviews", pgettext("requirement tab", "Reviews"), len(trace.rounds)),
         ("changes", pgettext("requirement tab", "Changes"), len(trace.changes)),
-        ("versions", _("Versions"), len(trace.versions)),
-        ("stages", _("Stage history"), len(trace.stages)),
-        ("links", _("Links"), len(trace.links_out) + len(trace.links_in)),
+        ("versions", _("Versions"), n["versions"]),
+        ("stages", _("Stage history"), n["stages"]),
+        ("links", _("Links"), n["links_out"] + n["links_in"]),
         ("files", _("Attachments"), None),
         ("history", pgettext("requirement tab", "History"), None),
     ]
