@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from pmloop.accounts import permissions as perms
 from pmloop.accounts import selectors, services
@@ -53,7 +53,7 @@ def list_users(request: HttpRequest, filters: Query[UserFilters]):
     openapi_extra=requires(perms.MANAGE_USERS),
 )
 def create_user(request: HttpRequest, body: UserIn):
-    return 201, services.create_user(actor=actor_of(request), **body.dict())
+    return Status(201, services.create_user(actor=actor_of(request), **body.dict()))
 
 
 @router.get("/tokens", response={200: list[TokenOut], **READ_ERRORS}, summary="Your API tokens")
@@ -70,7 +70,7 @@ def list_tokens(request: HttpRequest):
 def create_token(request: HttpRequest, body: TokenIn):
     new = services.create_api_token(actor=actor_of(request), **body.dict())
     out = TokenOut.from_orm(new.token).dict()
-    return 201, {**out, "token": new.raw}
+    return Status(201, {**out, "token": new.raw})
 
 
 @router.post(
@@ -100,7 +100,7 @@ def list_members(request: HttpRequest, product_id: int):
     openapi_extra=requires(perms.MANAGE_MEMBERS),
 )
 def add_member(request: HttpRequest, product_id: int, body: MemberIn):
-    return 201, services.add_member(actor=actor_of(request), product_id=product_id, **body.dict())
+    return Status(201, services.add_member(actor=actor_of(request), product_id=product_id, **body.dict()))
 
 
 @router.put(
@@ -123,4 +123,4 @@ def change_role(request: HttpRequest, product_id: int, user_id: int, body: Membe
 )
 def remove_member(request: HttpRequest, product_id: int, user_id: int):
     services.remove_member(actor=actor_of(request), product_id=product_id, user_id=user_id)
-    return 204, None
+    return Status(204, None)

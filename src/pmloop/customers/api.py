@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from pmloop.core.http import ERRORS, READ_ERRORS, PageOut, actor_of, page_out, requires
 from pmloop.core.pagination import paginate
@@ -38,7 +38,7 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilters]):
 )
 def create_customer(request: HttpRequest, body: CustomerIn):
     customer = services.create_customer(actor=actor_of(request), **body.dict())
-    return 201, selectors.get_customer(actor=actor_of(request), customer_id=customer.pk)
+    return Status(201, selectors.get_customer(actor=actor_of(request), customer_id=customer.pk))
 
 
 @router.get(
@@ -99,7 +99,7 @@ def list_contacts(request: HttpRequest, customer_id: int):
     openapi_extra=requires(perms.EDIT),
 )
 def add_contact(request: HttpRequest, customer_id: int, body: ContactIn):
-    return 201, services.add_contact(actor=actor_of(request), customer_id=customer_id, **body.dict())
+    return Status(201, services.add_contact(actor=actor_of(request), customer_id=customer_id, **body.dict()))
 
 
 @router.patch(
@@ -122,4 +122,4 @@ def update_contact(request: HttpRequest, contact_id: int, body: ContactPatch):
 )
 def remove_contact(request: HttpRequest, contact_id: int):
     services.remove_contact(actor=actor_of(request), contact_id=contact_id)
-    return 204, None
+    return Status(204, None)

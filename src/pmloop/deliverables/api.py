@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from pmloop.core.http import ERRORS, READ_ERRORS, actor_of, requires
 from pmloop.deliverables import permissions as perms
@@ -54,7 +54,7 @@ def get_kit(request: HttpRequest, release_id: int):
              summary="Open the launch kit (standard checklist)", openapi_extra=requires(perms.EDIT))  # fmt: skip
 def open_kit(request: HttpRequest, release_id: int, body: KitIn):
     services.open_launch_kit(actor=actor_of(request), release_id=release_id, training_goal=body.training_goal)
-    return 201, kit_out(request, release_id)
+    return Status(201, kit_out(request, release_id))
 
 
 @router.patch("/kits/{int:kit_id}", response={200: KitOut, **ERRORS}, summary="Change the training goal",
@@ -68,7 +68,7 @@ def update_kit(request: HttpRequest, kit_id: int, body: KitPatch):
 @router.post("/kits/{int:kit_id}/items", response={201: ChecklistItemOut, **ERRORS},
              summary="Add a checklist item", openapi_extra=requires(perms.EDIT))  # fmt: skip
 def add_item(request: HttpRequest, kit_id: int, body: ChecklistItemIn):
-    return 201, services.add_checklist_item(actor=actor_of(request), kit_id=kit_id, **body.dict())
+    return Status(201, services.add_checklist_item(actor=actor_of(request), kit_id=kit_id, **body.dict()))
 
 
 @router.patch("/items/{int:item_id}", response={200: ChecklistItemOut, **ERRORS},
@@ -85,7 +85,7 @@ def update_item(request: HttpRequest, item_id: int, body: ChecklistItemPatch):
                openapi_extra=requires(perms.EDIT))  # fmt: skip
 def delete_item(request: HttpRequest, item_id: int, version: Query[VersionIn]):
     services.delete_checklist_item(actor=actor_of(request), item_id=item_id, expected_version=version.version)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/items/{int:item_id}/sign-off", response={200: ChecklistItemOut, **ERRORS},
@@ -107,7 +107,7 @@ def revoke(request: HttpRequest, item_id: int, body: RevokeIn):
              summary="Plan a customer training session", openapi_extra=requires(perms.TRAINING))  # fmt: skip
 def add_session(request: HttpRequest, kit_id: int, body: SessionIn):
     s = services.add_training_session(actor=actor_of(request), kit_id=kit_id, **body.dict())
-    return 201, _session(s)
+    return Status(201, _session(s))
 
 
 @router.delete("/sessions/{int:session_id}", response={204: None, **ERRORS},
@@ -116,13 +116,13 @@ def delete_session(request: HttpRequest, session_id: int, version: Query[Version
     services.delete_training_session(
         actor=actor_of(request), session_id=session_id, expected_version=version.version
     )
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/sessions/{int:session_id}/attendees", response={201: AttendeeOut, **ERRORS},
              summary="Put someone on the sign-in sheet", openapi_extra=requires(perms.TRAINING))  # fmt: skip
 def add_attendee(request: HttpRequest, session_id: int, body: AttendeeIn):
-    return 201, services.add_attendee(actor=actor_of(request), session_id=session_id, **body.dict())
+    return Status(201, services.add_attendee(actor=actor_of(request), session_id=session_id, **body.dict()))
 
 
 @router.post("/attendees/{int:attendee_id}/attendance", response={200: AttendeeOut, **ERRORS},
@@ -135,7 +135,7 @@ def set_attendance(request: HttpRequest, attendee_id: int, body: AttendanceIn):
                summary="Take someone off the sign-in sheet", openapi_extra=requires(perms.TRAINING))  # fmt: skip
 def remove_attendee(request: HttpRequest, attendee_id: int):
     services.remove_attendee(actor=actor_of(request), attendee_id=attendee_id)
-    return 204, None
+    return Status(204, None)
 
 
 def _document_out(content: bytes, filename: str, content_type: str) -> dict:

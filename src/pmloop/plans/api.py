@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from pmloop.core.http import ERRORS, READ_ERRORS, PageOut, actor_of, page_out, requires
 from pmloop.core.pagination import paginate
@@ -75,7 +75,7 @@ def list_plans(request: HttpRequest, filters: Query[PlanFilters]):
              openapi_extra=requires(perms.EDIT))  # fmt: skip
 def create_plan(request: HttpRequest, body: PlanIn):
     plan = services.create_plan(actor=actor_of(request), **body.dict())
-    return 201, plan_detail(request, plan.pk)
+    return Status(201, plan_detail(request, plan.pk))
 
 
 @router.get("/{int:plan_id}", response={200: PlanDetailOut, **READ_ERRORS},
@@ -97,21 +97,21 @@ def update_plan(request: HttpRequest, plan_id: int, body: PlanPatch):
                openapi_extra=requires(perms.EDIT))  # fmt: skip
 def delete_plan(request: HttpRequest, plan_id: int, version: Query[VersionIn]):
     services.delete_plan(actor=actor_of(request), plan_id=plan_id, expected_version=version.version)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/{int:plan_id}/items", response={201: PlanDetailOut, **ERRORS},
              summary="Put requirements in the plan (stage → planned)", openapi_extra=requires(perms.EDIT))  # fmt: skip
 def add_items(request: HttpRequest, plan_id: int, body: ItemsIn):
     services.add_to_plan(actor=actor_of(request), plan_id=plan_id, **body.dict())
-    return 201, plan_detail(request, plan_id)
+    return Status(201, plan_detail(request, plan_id))
 
 
 @router.delete("/{int:plan_id}/items/{int:requirement_id}", response={204: None, **ERRORS},
                summary="Take a requirement out of the plan", openapi_extra=requires(perms.EDIT))  # fmt: skip
 def remove_item(request: HttpRequest, plan_id: int, requirement_id: int):
     services.remove_from_plan(actor=actor_of(request), plan_id=plan_id, requirement_id=requirement_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/items/{int:requirement_id}/move", response={200: PlanItemOut, **ERRORS},
@@ -132,7 +132,7 @@ def confirm_change(request: HttpRequest, plan_id: int, requirement_id: int, body
 @router.post("/{int:plan_id}/milestones", response={201: MilestoneOut, **ERRORS}, summary="Add a milestone",
              openapi_extra=requires(perms.EDIT))  # fmt: skip
 def add_milestone(request: HttpRequest, plan_id: int, body: MilestoneIn):
-    return 201, services.add_milestone(actor=actor_of(request), plan_id=plan_id, **body.dict())
+    return Status(201, services.add_milestone(actor=actor_of(request), plan_id=plan_id, **body.dict()))
 
 
 @router.patch("/milestones/{int:milestone_id}", response={200: MilestoneOut, **ERRORS},
@@ -150,7 +150,7 @@ def delete_milestone(request: HttpRequest, milestone_id: int, version: Query[Ver
     services.delete_milestone(
         actor=actor_of(request), milestone_id=milestone_id, expected_version=version.version
     )
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{int:plan_id}/burnup", response={200: FlowOut, **READ_ERRORS},
@@ -199,7 +199,7 @@ def list_releases(request: HttpRequest, filters: Query[ReleaseFilters]):
                       openapi_extra=requires(perms.EDIT_RELEASE))  # fmt: skip
 def create_release(request: HttpRequest, body: ReleaseIn):
     release = services.create_release(actor=actor_of(request), **body.dict())
-    return 201, release_detail(request, release.pk)
+    return Status(201, release_detail(request, release.pk))
 
 
 @releases_router.get("/{int:release_id}", response={200: ReleaseDetailOut, **READ_ERRORS},
@@ -221,7 +221,7 @@ def update_release(request: HttpRequest, release_id: int, body: ReleasePatch):
                         openapi_extra=requires(perms.EDIT_RELEASE))  # fmt: skip
 def delete_release(request: HttpRequest, release_id: int, version: Query[VersionIn]):
     services.delete_release(actor=actor_of(request), release_id=release_id, expected_version=version.version)
-    return 204, None
+    return Status(204, None)
 
 
 @releases_router.post("/{int:release_id}/items", response={201: ReleaseDetailOut, **ERRORS},
@@ -230,7 +230,7 @@ def add_release_items(request: HttpRequest, release_id: int, body: ItemsIn):
     services.add_to_release(
         actor=actor_of(request), release_id=release_id, requirement_ids=body.requirement_ids
     )
-    return 201, release_detail(request, release_id)
+    return Status(201, release_detail(request, release_id))
 
 
 @releases_router.delete("/{int:release_id}/items/{int:requirement_id}", response={204: None, **ERRORS},
@@ -240,7 +240,7 @@ def remove_release_item(request: HttpRequest, release_id: int, requirement_id: i
     services.remove_from_release(
         actor=actor_of(request), release_id=release_id, requirement_id=requirement_id
     )
-    return 204, None
+    return Status(204, None)
 
 
 @releases_router.post("/{int:release_id}/publish", response={200: ReleaseDetailOut, **ERRORS},

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from pmloop.core.http import ERRORS, READ_ERRORS, PageOut, actor_of, page_out, requires
 from pmloop.pool import permissions as perms
@@ -61,7 +61,7 @@ def status_counts(request: HttpRequest, filters: Query[PoolItemMatch]):
 )
 def create_item(request: HttpRequest, body: PoolItemIn):
     item = services.create_item(actor=actor_of(request), **body.dict())
-    return 201, _detail(request, item.pk)
+    return Status(201, _detail(request, item.pk))
 
 
 @router.post(
@@ -175,7 +175,7 @@ def list_sources(request: HttpRequest, filters: Query[SourceFilters]):
     openapi_extra=requires(perms.MANAGE_SOURCES),
 )
 def create_source(request: HttpRequest, body: SourceIn):
-    return 201, services.create_source(actor=actor_of(request), **body.dict())
+    return Status(201, services.create_source(actor=actor_of(request), **body.dict()))
 
 
 @router.post(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from pmloop.core.http import ERRORS, READ_ERRORS, PageOut, actor_of, page_out, requires
 from pmloop.core.pagination import paginate
@@ -34,7 +34,7 @@ def list_products(request: HttpRequest, filters: Query[ProductFilters]):
 
 @router.post("", response={201: ProductOut, **ERRORS}, summary="Create a product (you become its owner)")
 def create_product(request: HttpRequest, body: ProductIn):
-    return 201, services.create_product(actor=actor_of(request), **body.dict())
+    return Status(201, services.create_product(actor=actor_of(request), **body.dict()))
 
 
 @router.get(
@@ -106,7 +106,7 @@ def module_tree(request: HttpRequest, product_id: int):
     openapi_extra=requires(perms.EDIT_MODULES),
 )
 def create_module(request: HttpRequest, product_id: int, body: ModuleIn):
-    return 201, services.create_module(actor=actor_of(request), product_id=product_id, **body.dict())
+    return Status(201, services.create_module(actor=actor_of(request), product_id=product_id, **body.dict()))
 
 
 @router.get(
@@ -154,4 +154,4 @@ def move_module(request: HttpRequest, module_id: int, body: ModuleMove):
 )
 def delete_module(request: HttpRequest, module_id: int, version: Query[VersionIn]):
     services.delete_module(actor=actor_of(request), module_id=module_id, expected_version=version.version)
-    return 204, None
+    return Status(204, None)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import File, Query, Router
+from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from pmloop.core.http import ERRORS, READ_ERRORS, PageOut, actor_of, page_out, requires
@@ -71,14 +71,14 @@ def create_requirement(request: HttpRequest, body: RequirementIn):
     req = services.create_requirement(
         actor=actor_of(request), spec=body.spec.sections() if body.spec else None, **data
     )
-    return 201, _detail(request, req.pk)
+    return Status(201, _detail(request, req.pk))
 
 
 @router.post("/from-pool-item", response={201: RequirementDetailOut, **ERRORS},
              summary="Create a requirement prefilled from a pool item", openapi_extra=requires(perms.CREATE))  # fmt: skip
 def create_from_pool_item(request: HttpRequest, body: FromPoolItemIn):
     req = services.create_from_pool_item(actor=actor_of(request), **body.dict(exclude_none=True))
-    return 201, _detail(request, req.pk)
+    return Status(201, _detail(request, req.pk))
 
 
 @router.get(
@@ -147,7 +147,7 @@ def request_change(request: HttpRequest, requirement_id: int, body: ChangeIn):
     change = services.request_change(actor=actor_of(request), requirement_id=requirement_id,
                                      expected_version=body.version,
                                      spec=body.spec.sections() if body.spec else None, **data)  # fmt: skip
-    return 201, change
+    return Status(201, change)
 
 
 @router.post("/{int:requirement_id}/changes/submit", response={200: RequirementDetailOut, **ERRORS},
@@ -224,8 +224,8 @@ def reopen(request: HttpRequest, requirement_id: int, body: VersionNoteIn):
     openapi_extra=requires(perms.EDIT),
 )
 def link(request: HttpRequest, requirement_id: int, body: LinkIn):
-    return 201, services.link_requirements(
-        actor=actor_of(request), requirement_id=requirement_id, **body.dict()
+    return Status(
+        201, services.link_requirements(actor=actor_of(request), requirement_id=requirement_id, **body.dict())
     )
 
 
@@ -237,7 +237,7 @@ def link(request: HttpRequest, requirement_id: int, body: LinkIn):
 )
 def unlink(request: HttpRequest, link_id: int):
     services.unlink_requirements(actor=actor_of(request), link_id=link_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/{int:requirement_id}/pool-items", response={200: RequirementDetailOut, **ERRORS},
@@ -328,8 +328,8 @@ def trace(request: HttpRequest, requirement_id: int):
 )
 def attach(request: HttpRequest, requirement_id: int, file: File[UploadedFile]):
     content = file.read(services_max_bytes() + 1)
-    return 201, services.add_attachment(actor=actor_of(request), requirement_id=requirement_id, name=file.name or "",
-                                        content=content)  # fmt: skip
+    return Status(201, services.add_attachment(actor=actor_of(request), requirement_id=requirement_id, name=file.name or "",
+                                        content=content))  # fmt: skip
 
 
 def services_max_bytes() -> int:
@@ -346,7 +346,7 @@ def services_max_bytes() -> int:
 )
 def remove_attachment(request: HttpRequest, attachment_id: int):
     services.remove_attachment(actor=actor_of(request), attachment_id=attachment_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/settings/{int:product_id}", response={200: SettingsOut, **READ_ERRORS},
