@@ -314,13 +314,14 @@ def svg(doc: dict) -> str:
     """Grouped horizontal bars: p95 per workload, one bar per (db, scale) run. No dependencies."""
     runs = doc["runs"]
     names = list(runs[0]["workloads"]) if runs else []
-    colours = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2"]
+    colours = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d", "#bab0ac"]
     top = max((f["p95_ms"] for r in runs for f in r["workloads"].values()), default=1) or 1
     bar, gap, left, width = 10, 10, 110, 520
     height = 40 + len(names) * (len(runs) * bar + gap) + 20 * len(runs)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 80}" height="{height}" '
            'font-family="sans-serif" font-size="11">',
-           f'<text x="10" y="16" font-size="13">p95 latency (ms) by workload — commit {doc["commit"][:10]}</text>']  # fmt: skip
+           f'<text x="10" y="16" font-size="13">p95 latency (ms) by workload — '
+           f'{"merged runs, commit per run below" if doc.get("merged_from") else "commit " + doc["commit"][:10]}</text>']  # fmt: skip
     y = 30
     for name in names:
         out.append(f'<text x="{left - 6}" y="{y + len(runs) * bar / 2 + 4}" text-anchor="end">{name}</text>')
@@ -330,13 +331,14 @@ def svg(doc: dict) -> str:
                 continue
             v = r["workloads"][name]["p95_ms"]
             w = max(1, v / top * width)
-            out.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar - 1}" fill="{colours[i % 6]}"/>'
+            out.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar - 1}" fill="{colours[i % len(colours)]}"/>'
                        f'<text x="{left + w + 4:.1f}" y="{y + bar - 2}" font-size="9">{v}</text>')  # fmt: skip
             y += bar
         y += gap
     for i, r in enumerate(runs):
-        out.append(f'<rect x="{left}" y="{y + 20 * i}" width="12" height="12" fill="{colours[i % 6]}"/>'
-                   f'<text x="{left + 18}" y="{y + 20 * i + 10}">{r["db"]} {r["requirements"]:,} requirements</text>')  # fmt: skip
+        run_of = f' · commit {r["commit"][:7]} · {r["started"]}' if "commit" in r else ""
+        out.append(f'<rect x="{left}" y="{y + 20 * i}" width="12" height="12" fill="{colours[i % len(colours)]}"/>'
+                   f'<text x="{left + 18}" y="{y + 20 * i + 10}">{r["db"]} {r["requirements"]:,} requirements{run_of}</text>')  # fmt: skip
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
