@@ -63,6 +63,8 @@ def build_calls(seed: dict, workers: int) -> tuple[dict, dict, str, Client, int,
         "stage": stage,
         "page_list": lambda: web.get(f"/requirements/product/{pid}/?status=active"),
         "page_detail": lambda: web.get(f"/requirements/{rng_ids[0]}/"),
+        "page_search": lambda: web.get(f"/requirements/product/{pid}/?q=权限"),
+        "page_pool_search": lambda: web.get(f"/pool/?product={pid}&q=权限"),
     }  # fmt: skip
     for n in (10, 50, 200):
         calls[f"list_page_size_{n}"] = lambda n=n: api.get(

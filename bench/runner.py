@@ -29,7 +29,7 @@ PMLOOP = str(ROOT / ".venv" / "bin" / "pmloop")
 PY = str(ROOT / ".venv" / "bin" / "python")
 PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 API_WORKLOADS = ["floor", "get", "list", "list_module", "search_zh", "search_en", "create", "update", "stage"]
-PAGE_WORKLOADS = ["page_list", "page_detail"]
+PAGE_WORKLOADS = ["page_list", "page_detail", "page_search", "page_pool_search"]
 WORKLOADS = set(API_WORKLOADS + PAGE_WORKLOADS)  # --workloads narrows it (floor always runs)
 
 
@@ -195,6 +195,10 @@ async def drive(name: str, base: str, n: int, conc: int, ctx: dict) -> list[floa
             req = client.build_request("GET", f"/requirements/product/{pid}/?status=active")
         elif name == "page_detail":
             req = client.build_request("GET", f"/requirements/{next(getter)}/")
+        elif name == "page_search":  # a search inside the requirement list: rows, count, status tabs
+            req = client.build_request("GET", f"/requirements/product/{pid}/?q=权限")
+        elif name == "page_pool_search":
+            req = client.build_request("GET", f"/pool/?product={pid}&q=权限")
         t = time.perf_counter()
         resp = await client.send(req)
         lat.append((time.perf_counter() - t) * 1000)
@@ -336,7 +340,7 @@ def svg(doc: dict) -> str:
             y += bar
         y += gap
     for i, r in enumerate(runs):
-        run_of = f' · commit {r["commit"][:7]} · {r["started"]}' if "commit" in r else ""
+        run_of = f" · commit {r['commit'][:7]} · {r['started']}" if "commit" in r else ""
         out.append(f'<rect x="{left}" y="{y + 20 * i}" width="12" height="12" fill="{colours[i % len(colours)]}"/>'
                    f'<text x="{left + 18}" y="{y + 20 * i + 10}">{r["db"]} {r["requirements"]:,} requirements{run_of}</text>')  # fmt: skip
     out.append("</svg>")
@@ -350,7 +354,9 @@ def main() -> None:
     ap.add_argument("--dbs", default="sqlite,postgres")
     ap.add_argument("--pool", type=int, default=None, help="pool items (default: 2 × requirements)")
     ap.add_argument("--requests", type=int, default=400, help="measured requests per workload")
-    ap.add_argument("--concurrency", type=int, default=2, help="clients in flight (2 = one per server worker)")
+    ap.add_argument(
+        "--concurrency", type=int, default=2, help="clients in flight (2 = one per server worker)"
+    )
     ap.add_argument("--out", default=None, help="results name (default: a UTC time stamp)")
     ap.add_argument(
         "--merge",
