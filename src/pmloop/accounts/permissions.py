@@ -72,6 +72,15 @@ def visible_product_ids(actor: Actor) -> set[int] | None:
     return set(_roles(actor))
 
 
+def visible_within(actor: Actor, product_id: int | None) -> set[int] | None:
+    """The products a list asked for ``product_id`` (None: any product) may show the actor:
+    that one product if the actor sees it, else none; without a product, every product the
+    actor sees (None = all, site admins)."""
+    if product_id is None:
+        return visible_product_ids(actor)
+    return {product_id} if can_see(actor, product_id) else set()
+
+
 def can_see(actor: Actor, product_id: int | None) -> bool:
     if product_id is None:
         return actor.is_admin

@@ -40,8 +40,7 @@ def _detail(request: HttpRequest, pool_item_id: int):
 @router.get("/items", response={200: PageOut[PoolItemOut], **READ_ERRORS}, summary="List pool items")
 def list_items(request: HttpRequest, filters: Query[PoolItemFilters]):
     actor = actor_of(request)
-    return page_out(selectors.paginate_list(selectors.list_items(actor=actor, filters=filters), actor=actor,
-                                            filters=filters))  # fmt: skip
+    return page_out(selectors.list_page(actor=actor, filters=filters))
 
 
 @router.get(

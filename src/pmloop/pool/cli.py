@@ -144,9 +144,7 @@ def pool_list(
         err = exc.errors()[0]
         name = str(err["loc"][0]) if err.get("loc") else "filter"
         raise InvalidInput(f"--{name}: {err.get('msg', 'invalid')}", field=name) from exc
-    result = selectors.paginate_list(
-        selectors.list_items(actor=actor, filters=filters), actor=actor, filters=filters
-    )
+    result = selectors.list_page(actor=actor, filters=filters)
     items = [item_out(i) for i in result.items]
     if as_json:
         r.print_json({"items": items, "count": result.count, "page": result.page, "pages": result.pages})

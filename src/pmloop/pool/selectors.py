@@ -44,28 +44,28 @@ def _text_filter(qs: QuerySet[PoolItem], q: str) -> QuerySet[PoolItem]:
     return qs.filter(words)
 
 
+# The filters that narrow which items match, besides the words and the product (any field added
+# to PoolItemMatch joins them, so it turns the index count off until handled).
+_NARROWING = set(PoolItemMatch.model_fields) - {"q", "product"}
+_NOT_NARROWED = PoolItemMatch().model_dump(include=_NARROWING)
+
+
 def search_counter(*, actor: Actor, filters: PoolItemMatch) -> Counter | None:
     """Counts a list that only words (no item number) and the product narrow from the search
-    index (as ``requirements.selectors.search_counter``); None for any other list. A filter
-    added to the schema turns this off until it is handled here."""
+    index (as ``requirements.selectors.search_counter``); None for any other list."""
     text = (filters.q or "").strip()
-    plain = PoolItemFilters(sort=getattr(filters, "sort", "-created"))
-    others = filters.model_copy(
-        update={"q": "", "product": None, "page": plain.page, "page_size": plain.page_size}
-    )
-    if not text or _NUMBER.match(text) or PoolItemFilters(**others.model_dump()) != plain:
+    if not text or _NUMBER.match(text) or filters.model_dump(include=_NARROWING) != _NOT_NARROWED:
         return None
-    visible = acl.visible_product_ids(actor)
-    if filters.product is not None:
-        visible = [filters.product] if visible is None or filters.product in visible else []
-    return lambda n: search_selectors.count_matches(kind="pool_item", q=text, product_ids=visible, limit=n)
+    scope = acl.visible_within(actor, filters.product)
+    return lambda n: search_selectors.count_matches(kind="pool_item", q=text, product_ids=scope, limit=n)
 
 
-def paginate_list(qs: QuerySet[PoolItem], *, actor: Actor, filters: PoolItemFilters) -> Page:
+def list_page(*, actor: Actor, filters: PoolItemFilters) -> Page:
     """The page of ``list_items`` that ``filters`` asks for: a text search counts at most
-    ``SEARCH_COUNT_LIMIT`` rows, from the index where it can."""
-    return paginate(qs, page=filters.page, page_size=filters.page_size, count_limit=count_limit_for(filters.q),
-                    counter=search_counter(actor=actor, filters=filters))  # fmt: skip
+    ``SEARCH_COUNT_LIMIT`` rows, from the index where it can. Every list front pages through
+    here, so the rows and their count always come from the same filters."""
+    return paginate(list_items(actor=actor, filters=filters), page=filters.page, page_size=filters.page_size,
+                    count_limit=count_limit_for(filters.q), counter=search_counter(actor=actor, filters=filters))  # fmt: skip
 
 
 def list_items(*, actor: Actor, filters: PoolItemFilters | None = None) -> QuerySet[PoolItem]:

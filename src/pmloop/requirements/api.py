@@ -53,9 +53,8 @@ def _detail(request, requirement_id: int):
 )
 def list_requirements(request: HttpRequest, filters: Query[RequirementFilters]):
     actor, query = actor_of(request), query_from(filters)
-    qs = selectors.list_requirements(actor=actor, query=query, for_api=True)
-    page = selectors.paginate_list(
-        qs, actor=actor, query=query, page=filters.page, page_size=filters.page_size
+    page = selectors.list_page(
+        actor=actor, query=query, page=filters.page, page_size=filters.page_size, for_api=True
     )
     return page_out(page, requirement_row)
 

@@ -380,13 +380,7 @@ def req_list(
     from pmloop.requirements import selectors
 
     query = filters.query(c)
-    found = selectors.paginate_list(
-        selectors.list_requirements(actor=c.actor, query=query),
-        actor=c.actor,
-        query=query,
-        page=page,
-        page_size=page_size,
-    )
+    found = selectors.list_page(actor=c.actor, query=query, page=page, page_size=page_size)
     items = [req_out(req) for req in found.items]
     if c.json:
         c.r.print_json({"items": items, "count": found.count, "page": found.page, "page_size": found.page_size,

@@ -150,16 +150,18 @@ def search_counter(*, actor: Actor, query: RequirementQuery) -> Counter | None:
         return None
     from pmloop.search import selectors as search
 
-    visible = acl.visible_product_ids(actor)
-    if query.product_id is not None:
-        visible = [query.product_id] if visible is None or query.product_id in visible else []
-    return lambda n: search.count_matches(kind="requirement", q=text, product_ids=visible, limit=n)
+    scope = acl.visible_within(actor, query.product_id)
+    return lambda n: search.count_matches(kind="requirement", q=text, product_ids=scope, limit=n)
 
 
-def paginate_list(qs: QuerySet, *, actor: Actor, query: RequirementQuery, page: int, page_size: int) -> Page:
-    """A page of a requirement list built from ``query`` (``list_requirements``,
-    ``matrix_requirements``): a text search counts at most ``SEARCH_COUNT_LIMIT`` rows, from the
-    index where it can."""
+def list_page(
+    *, actor: Actor, query: RequirementQuery, page: int, page_size: int, with_spec: bool = True,
+    for_api: bool = False,
+) -> Page:  # fmt: skip
+    """One page of ``list_requirements`` (same options): a text search counts at most
+    ``SEARCH_COUNT_LIMIT`` rows, from the index where it can (``search_counter``). Every list
+    front pages through here, so the rows and their count always come from the same query."""
+    qs = list_requirements(actor=actor, query=query, with_spec=with_spec, for_api=for_api)
     return paginate(qs, page=page, page_size=page_size, count_limit=count_limit_for(query.q),
                     counter=search_counter(actor=actor, query=query))  # fmt: skip
 
@@ -332,18 +334,10 @@ def traceability_matrix(
     *, actor: Actor, product_id: int, query: RequirementQuery | None = None
 ) -> list[MatrixRow]:
     """Pool item ↔ requirement ↔ review ↔ stage, one row per requirement (constant queries).
-    Every requirement of the product that matches: for exports. A page uses
-    ``matrix_requirements`` + ``matrix_rows`` on one page of requirements."""
-    return matrix_rows(list(matrix_requirements(actor=actor, product_id=product_id, query=query)))
-
-
-def matrix_requirements(
-    *, actor: Actor, product_id: int, query: RequirementQuery | None = None
-) -> QuerySet[Requirement]:
-    """The requirements of the matrix, not yet run (paginate them, then ``matrix_rows``)."""
-    query = query or RequirementQuery()
-    query.product_id = product_id
-    return list_requirements(actor=actor, query=query, with_spec=False)
+    Every requirement of the product that matches: for exports. A page uses ``list_page`` +
+    ``matrix_rows`` on one page of requirements."""
+    query = replace(query or RequirementQuery(), product_id=product_id)
+    return matrix_rows(list(list_requirements(actor=actor, query=query, with_spec=False)))
 
 
 def matrix_rows(reqs: list[Requirement]) -> list[MatrixRow]:

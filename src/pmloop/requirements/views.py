@@ -10,6 +10,7 @@ middleware). Nothing here writes through the ORM."""
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -269,9 +270,9 @@ def requirement_list(request, product_id: int):
     product = product_selectors.get_product(actor=actor, product_id=product_id)
     filters, dropped = _filters(request, product.pk)
     query = _query(filters)
-    page = selectors.paginate_list(selectors.list_requirements(actor=actor, query=query, with_spec=False),
-                                   actor=actor, query=query, page=filters.page, page_size=filters.page_size)  # fmt: skip
-    counts = selectors.status_counts(actor=actor, product_id=product.pk, query=_query(filters))
+    page = selectors.list_page(actor=actor, query=query, page=filters.page, page_size=filters.page_size,
+                               with_spec=False)  # fmt: skip
+    counts = selectors.status_counts(actor=actor, product_id=product.pk, query=query)
     wanted = {str(s) for s in filters.status}
     base = [(k, v) for k, values in request.GET.lists() for v in values if k not in ("status", "page")]
 
@@ -1194,9 +1195,10 @@ def matrix(request, product_id: int):
     actor = actor_of(request)
     product = product_selectors.get_product(actor=actor, product_id=product_id)
     filters, dropped = _filters(request, product.pk)
-    query = _query(filters)
-    reqs = selectors.matrix_requirements(actor=actor, product_id=product.pk, query=query)
-    page = selectors.paginate_list(reqs, actor=actor, query=query, page=filters.page, page_size=MATRIX_PAGE)
+    query = replace(_query(filters), product_id=product.pk)
+    page = selectors.list_page(
+        actor=actor, query=query, page=filters.page, page_size=MATRIX_PAGE, with_spec=False
+    )
     page.items = selectors.matrix_rows(page.items)  # only this page's pool items and reviews
     context = _product_context(request, product, "matrix")
     context.update(_filter_context(request, actor, product, filters))

@@ -209,11 +209,8 @@ def search(
             priority=[params.priority] if params.priority else [],
             owner_id=params.owner_id,
         )
-        qs = requirement_selectors.list_requirements(
-            actor=actor, query=query, with_spec=False, for_api=for_api
-        )
-        reqs.page = requirement_selectors.paginate_list(
-            qs, actor=actor, query=query, page=page, page_size=page_size
+        reqs.page = requirement_selectors.list_page(
+            actor=actor, query=query, page=page, page_size=page_size, with_spec=False, for_api=for_api
         )
     if not pool.skipped:
         filters = PoolItemFilters(
@@ -225,6 +222,5 @@ def search(
             page=page,
             page_size=page_size,
         )
-        qs = pool_selectors.list_items(actor=actor, filters=filters)
-        pool.page = pool_selectors.paginate_list(qs, actor=actor, filters=filters)
+        pool.page = pool_selectors.list_page(actor=actor, filters=filters)
     return result

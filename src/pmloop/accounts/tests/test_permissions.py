@@ -151,6 +151,17 @@ def test_visible_to_filters_by_membership(product, other_product, member, actor_
 
 
 @pytest_db
+def test_visible_within_narrows_to_one_product_only_when_the_actor_sees_it(product, other_product, member, admin,
+                                                                            actor_for):  # fmt: skip
+    viewer = actor_for(member(Role.VIEWER, "v"))
+    assert permissions.visible_within(viewer, None) == {product.pk}
+    assert permissions.visible_within(viewer, product.pk) == {product.pk}
+    assert permissions.visible_within(viewer, other_product.pk) == set()
+    assert permissions.visible_within(actor_for(admin), None) is None
+    assert permissions.visible_within(actor_for(admin), other_product.pk) == {other_product.pk}
+
+
+@pytest_db
 def test_inactive_member_can_do_nothing(product, member, actor_for):
     user = member(Role.OWNER, "gone")
     user.is_active = False

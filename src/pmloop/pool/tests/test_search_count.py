@@ -26,10 +26,10 @@ def items(owner, product, other_product, actor_for):
 
 
 def _page(actor, filters):
-    qs = selectors.list_items(actor=actor, filters=filters)
     with CaptureQueriesContext(connection) as ctx:
-        page = selectors.paginate_list(qs, actor=actor, filters=filters)
-    return page, ctx.captured_queries[0]["sql"]
+        page = selectors.list_page(actor=actor, filters=filters)
+    (sql,) = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(")]
+    return page, sql
 
 
 FILTERS = [
