@@ -169,3 +169,16 @@ def _rows_seeded_by_migrations(request):
     yield
     # transactional_db's teardown (a flush) has run by now: leave the rows for the tests after.
     seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _default_language_per_test():
+    """A request through the test client activates its language in this thread and leaves it
+    active (a server thread's next request activates its own). Each test starts from the
+    default language, as a new process would: the CLI's messages were Chinese after a page
+    test that had activated zh-hans."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
