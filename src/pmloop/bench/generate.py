@@ -32,7 +32,7 @@ from pmloop.bench import data as words
 BENCH_USER = "bench"
 BENCH_PASSWORD = "Bench-pmloop-2026!"  # noqa: S105 (scratch bench databases only)
 BATCH = 5000  # requirements or pool items generated and written per round
-FTS_TRIGGER = "search_doc_ai"  # SQLite: the trigger feeding search_fts on INSERT (search migration 0002)
+FTS_TRIGGER = "search_doc_ai"  # SQLite: the trigger feeding search_fts on INSERT (search migration 0005)
 PG_GIN_INDEX = "search_doc_tsv_gin"  # PostgreSQL: the GIN index over the stored tsvector (migration 0003)
 
 
@@ -277,7 +277,7 @@ def full_text_deferred(enabled: bool):
                 cur.execute("CREATE TEMP TABLE bench_old_docs AS SELECT id FROM search_searchdocument")
                 cur.execute(f"DROP TRIGGER {FTS_TRIGGER}")
                 restore = [(got[0], []),
-                           ("INSERT INTO search_fts(rowid, tokens) SELECT id, tokens FROM search_searchdocument "
+                           ("INSERT INTO search_fts(rowid, tokens, scope) SELECT id, tokens, scope FROM search_fts_content "
                             "WHERE id NOT IN (SELECT id FROM temp.bench_old_docs) ORDER BY id", []),
                            ("DROP TABLE temp.bench_old_docs", [])]  # fmt: skip
         elif connection.vendor == "postgresql":

@@ -31,14 +31,16 @@ def _visible(actor: Actor) -> QuerySet[PoolItem]:
     return acl.visible_to(actor, PoolItem.objects.all())
 
 
-def _text_filter(qs: QuerySet[PoolItem], q: str) -> QuerySet[PoolItem]:
+def _text_filter(qs: QuerySet[PoolItem], q: str, *, product_id: int | None) -> QuerySet[PoolItem]:
+    """``qs`` narrowed to the items ``q`` finds (by key, number or words); ``qs`` must already be
+    limited to ``product_id`` when it is given (the index then reads only its matches)."""
     q = (q or "").strip()
     if not q:
         return qs
     number = _NUMBER.match(q)
     if number and number.group(1):  # IMSDK-P12, P12: that item
         return qs.filter(number=int(number.group(1)))
-    words = search_selectors.text_matches(kind="pool_item", q=q)
+    words = search_selectors.text_matches(kind="pool_item", q=q, product_id=product_id)
     if number:  # a bare number: that item, or the number in the words
         words |= Q(number=int(number.group(2)))
     return qs.filter(words)
@@ -72,7 +74,7 @@ def list_items(*, actor: Actor, filters: PoolItemFilters | None = None) -> Query
     """Pool items the actor may see, filtered and sorted, with everything a row shows."""
     filters = filters or PoolItemFilters()
     qs = _visible(actor).filter(filters.get_filter_expression())
-    qs = _text_filter(qs, filters.q)
+    qs = _text_filter(qs, filters.q, product_id=filters.product)
     if filters.sort == "-importance":
         qs = qs.annotate(
             importance_rank=Case(
@@ -89,7 +91,7 @@ def status_counts(*, actor: Actor, filters: PoolItemMatch) -> dict[str, int]:
     query, for the tabs above the list."""
     without_status = filters.model_copy(update={"status": []})
     qs = _visible(actor).filter(without_status.get_filter_expression())
-    qs = _text_filter(qs, filters.q)
+    qs = _text_filter(qs, filters.q, product_id=filters.product)
     rows = qs.order_by().values("status").annotate(n=Count("id"))
     counts = dict.fromkeys(Status.values, 0)
     counts.update({r["status"]: r["n"] for r in rows})

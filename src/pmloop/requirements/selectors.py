@@ -112,7 +112,7 @@ def list_requirements(
     if query.unconfirmed_change is not None:
         qs = qs.filter(unconfirmed_change__isnull=not query.unconfirmed_change)
     if query.q.strip():
-        qs = _search(qs, query.q)
+        qs = _search(qs, query.q, product_id=query.product_id)
     if query.sort not in SORTS:
         raise InvalidInput(_("Sort by one of: %(s)s.") % {"s": ", ".join(SORTS)}, field="sort")
     return qs.order_by(*SORTS[query.sort])
@@ -128,12 +128,14 @@ def _key_filter(text: str) -> Q:
     return Q()
 
 
-def _search(qs: QuerySet, q: str) -> QuerySet:
+def _search(qs: QuerySet, q: str, *, product_id: int | None) -> QuerySet:
     from pmloop.search import selectors as search
 
     text = q.strip()
-    # qs is already limited to the products the actor sees (and the one asked for).
-    return qs.filter(search.text_matches(kind="requirement", q=text) | _key_filter(text))
+    # qs is already limited to the products the actor sees (and to product_id when given).
+    return qs.filter(
+        search.text_matches(kind="requirement", q=text, product_id=product_id) | _key_filter(text)
+    )
 
 
 def search_counter(*, actor: Actor, query: RequirementQuery) -> Counter | None:

@@ -5,6 +5,12 @@ still quoted (FTS5: ``"term"``; tsquery: ``'term'``), so no user input is ever r
 syntax. A single CJK character is matched as a prefix (``"群"*`` / ``'群':*``), so it finds the
 words that start with it. Terms are ANDed.
 
+The index also holds each document's product (migration 0005): SQLite in the FTS5 column
+``scope`` (``p<product id>``; user terms are matched in the ``tokens`` column only), PostgreSQL
+as the lexemes ``#p<product id>`` and ``#k<kind>`` in ``tsv`` (the 'simple' parser never makes
+a lexeme with ``#``). A search inside one product's list then reads only that product's
+matches from the index (``scope_tsquery``, ``fts5_query(product_id=…)``).
+
 PostgreSQL matches and ranks on the stored generated column ``tsv`` =
 ``to_tsvector('simple'::regconfig, tokens)`` (migration 0003), which carries the GIN index
 ``search_doc_tsv_gin``. The model does not declare that column; ``Matches`` names it next to
@@ -24,15 +30,30 @@ FTS_TABLE = "search_fts"
 DOC_TABLE = "search_searchdocument"
 PG_VECTOR_COLUMN = "tsv"
 PG_QUERY = "to_tsquery('simple'::regconfig, %s)"
+PG_SCOPED_QUERY = f"({PG_QUERY} && %s::tsquery)"
 
 
 def _prefix(term: str) -> bool:
     return len(term) == 1 and text.is_cjk(term)
 
 
-def fts5_query(terms: list[str]) -> str:
-    """``["权限", "群"]`` → ``"权限" AND "群"*`` (FTS5 MATCH syntax, every term quoted)."""
-    return " AND ".join('"' + t.replace('"', '""') + '"' + ("*" if _prefix(t) else "") for t in terms)
+def fts5_query(terms: list[str], *, product_id: int | None = None) -> str:
+    """``["权限", "群"]`` → ``tokens : ("权限" AND "群"*)`` (FTS5 MATCH syntax, every term quoted,
+    matched in the ``tokens`` column only); with ``product_id`` 3 ``… AND scope : "p3"``."""
+    words = " AND ".join('"' + t.replace('"', '""') + '"' + ("*" if _prefix(t) else "") for t in terms)
+    scope = "" if product_id is None else f' AND scope : "p{int(product_id)}"'
+    return f"tokens : ({words}){scope}"
+
+
+def scope_tsquery(*, product_id: int, kind: str | None = None) -> str:
+    """The literal tsquery of one product's documents (of one kind): ``'#p3' & '#kpool_item'``.
+    Used as ``%s::tsquery`` (a cast, so the lexemes are taken as written, not parsed)."""
+    parts = [f"'#p{int(product_id)}'"]
+    if kind is not None:
+        if not kind.replace("_", "").isalnum():
+            raise ValueError(f"not a search kind: {kind!r}")
+        parts.append(f"'#k{kind}'")
+    return " & ".join(parts)
 
 
 def tsquery(terms: list[str]) -> str:
@@ -83,23 +104,37 @@ class Matches(Func):
 
 class ObjectMatches(Func):
     """A boolean ORM expression on another app's model: this object's search document (of
-    ``kind_code``) matches every term. ``Requirement.objects.filter(Q(ObjectMatches(...)))``.
+    ``kind``) matches every term. ``Requirement.objects.filter(Q(ObjectMatches(...)))``.
 
-    SQLite: ``pk IN (SELECT rowid >> bits FROM search_fts WHERE … MATCH … AND rowid & mask =
-    code)``: the matching object ids come from the FTS5 rowids alone (a document's id is
-    ``object_id << bits | code``, ``search.models.document_id``), no document row is read.
-    PostgreSQL: ``EXISTS`` on the document's primary key (``pk << bits | code``) and its
-    ``tsv``; the planner then walks the outer list in its own order and stops at the page,
-    instead of reading every matching document (42k heap rows for 权限 at 100k: 150 ms → 3 ms
-    for a page, docs/search.md)."""
+    Without ``product_id`` — SQLite: ``pk IN (SELECT rowid >> bits FROM search_fts WHERE …
+    MATCH … AND rowid & mask = code)``: the matching object ids come from the FTS5 rowids
+    alone (a document's id is ``object_id << bits | code``, ``search.models.document_id``), no
+    document row is read. PostgreSQL: ``EXISTS`` on the document's primary key (``pk << bits |
+    code``) and its ``tsv``; the planner then walks the outer list in its own order and stops
+    at the page, instead of reading every matching document of every product (42k heap rows
+    for 权限 at 100k: 150 ms → 3 ms for a page, docs/search.md).
+
+    With ``product_id`` (the list is one product's) the index gives only that product's
+    matches: SQLite adds ``scope : "p<id>"`` to the MATCH (17k → 3.5k rows looked up for 权限
+    in one product's pool at 200k items); PostgreSQL takes them as a set, ``pk IN (SELECT id >>
+    bits FROM documents WHERE tsv @@ words && '#p<id>' & '#k<kind>')``, which reads a few
+    thousand documents once instead of probing one per list row (the pool's status tabs for
+    权限: 300 → 35 ms, docs/benchmarks.md). Only use it on a queryset of that product."""
 
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, *, terms: list[str], kind_code: int, kind_bits: int):
+    def __init__(self, *, terms: list[str], kind: str, kind_code: int, kind_bits: int,
+                 product_id: int | None = None):  # fmt: skip
         if not terms:
             raise ValueError("ObjectMatches() needs at least one term; an empty query matches nothing")
-        self.terms, self.kind_code, self.kind_bits = list(terms), int(kind_code), int(kind_bits)
+        self.terms, self.kind, self.kind_code, self.kind_bits = (
+            list(terms),
+            kind,
+            int(kind_code),
+            int(kind_bits),
+        )
+        self.product_id = None if product_id is None else int(product_id)
         super().__init__(F("pk"))
 
     def as_sql(self, compiler, connection, **extra):  # pragma: no cover - vendors below
@@ -111,10 +146,15 @@ class ObjectMatches(Func):
         mask = (1 << self.kind_bits) - 1
         sql = (f"{pk_sql} IN (SELECT rowid >> {self.kind_bits} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608
                f"AND (rowid & {mask}) = %s)")  # fmt: skip
-        return sql, (*pk_params, fts5_query(self.terms), self.kind_code)
+        return sql, (*pk_params, fts5_query(self.terms, product_id=self.product_id), self.kind_code)
 
     def as_postgresql(self, compiler, connection, **extra):
         pk_sql, pk_params = compiler.compile(self.source_expressions[0])
+        if self.product_id is not None:
+            sql = (f"{pk_sql} IN (SELECT sd.id >> {self.kind_bits} FROM {DOC_TABLE} sd "  # noqa: S608
+                   f"WHERE sd.{PG_VECTOR_COLUMN} @@ {PG_SCOPED_QUERY})")  # fmt: skip
+            scope = scope_tsquery(product_id=self.product_id, kind=self.kind)
+            return sql, (*pk_params, tsquery(self.terms), scope)
         sql = (f"EXISTS (SELECT 1 FROM {DOC_TABLE} sd WHERE sd.id = (({pk_sql} << {self.kind_bits}) | %s) "  # noqa: S608
                f"AND sd.{PG_VECTOR_COLUMN} @@ {PG_QUERY})")  # fmt: skip
         return sql, (*pk_params, self.kind_code, tsquery(self.terms))
@@ -171,33 +211,40 @@ def count_sql(
     vendor: str,
     *,
     terms: list[str],
+    kind: str,
     kind_code: int,
     kind_bits: int,
     product_ids: list[int] | None,
     limit: int,
 ) -> tuple[str, list]:
     """SQL counting the documents of one kind that match, up to ``limit``, from the index side:
-    the FTS5 rowids (SQLite; the document row is read only to filter by product) or the GIN
-    bitmap plus one heap visit per counted document (PostgreSQL). A list counted through its
-    own rows probes one document per row instead until ``limit`` match: 8,000 probes for a
-    word in one requirement of eight (38 ms at 100k on PostgreSQL, 13 ms on SQLite, against
-    14 and 3 ms this way; docs/benchmarks.md)."""
+    the FTS5 rowids (SQLite) or the GIN bitmap plus one heap visit per counted document
+    (PostgreSQL). One product is a term of the index (migration 0005), so its count reads only
+    its own matches; several products are filtered on the document row. A list counted
+    through its own rows probes one document per row instead until ``limit`` match: 8,000
+    probes for a word in one requirement of eight (38 ms at 100k on PostgreSQL, 13 ms on
+    SQLite, against 14 and 3 ms this way; docs/benchmarks.md)."""
     check_vendor(vendor)
     mask = (1 << kind_bits) - 1
-    in_products = (
-        "" if product_ids is None else " AND d.product_id IN (" + ", ".join(["%s"] * len(product_ids)) + ")"
-    )
+    one = product_ids[0] if product_ids is not None and len(product_ids) == 1 else None
+    many = product_ids is not None and one is None
+    in_products = " AND d.product_id IN (" + ", ".join(["%s"] * len(product_ids)) + ")" if many else ""
     if vendor == "sqlite":
-        source = (
-            f"{FTS_TABLE} f JOIN {DOC_TABLE} d ON d.id = f.rowid" if product_ids is not None else FTS_TABLE
-        )
-        rowid = "f.rowid" if product_ids is not None else "rowid"
+        source = f"{FTS_TABLE} f JOIN {DOC_TABLE} d ON d.id = f.rowid" if many else FTS_TABLE
+        rowid = "f.rowid" if many else "rowid"
         inner = (f"SELECT 1 FROM {source} WHERE {FTS_TABLE} MATCH %s AND ({rowid} & {mask}) = %s"  # noqa: S608
                  f"{in_products} LIMIT %s")  # fmt: skip
-        params: list = [fts5_query(terms)]
+        params: list = [fts5_query(terms, product_id=one)]
+    elif one is not None:
+        inner = f"SELECT 1 FROM {DOC_TABLE} d WHERE d.{PG_VECTOR_COLUMN} @@ {PG_SCOPED_QUERY} LIMIT %s"  # noqa: S608
+        return f"SELECT COUNT(*) FROM ({inner}) AS counted", [
+            tsquery(terms),
+            scope_tsquery(product_id=one, kind=kind),
+            limit,
+        ]  # noqa: S608
     else:
         inner = (f"SELECT 1 FROM {DOC_TABLE} d WHERE d.{PG_VECTOR_COLUMN} @@ {PG_QUERY} "  # noqa: S608
                  f"AND (d.id & {mask}) = %s{in_products} LIMIT %s")  # fmt: skip
         params = [tsquery(terms)]
-    params += [kind_code, *(product_ids or []), limit]
+    params += [kind_code, *(product_ids if many else []), limit]
     return f"SELECT COUNT(*) FROM ({inner}) AS counted", params  # noqa: S608

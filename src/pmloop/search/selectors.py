@@ -81,7 +81,7 @@ def count_matches(*, kind: str, q: str, product_ids: Collection[int] | None, lim
     ids = _ids(product_ids)
     if not terms or ids == [] or limit <= 0:
         return 0
-    sql, params = fulltext.count_sql(connection.vendor, terms=terms, kind_code=code,
+    sql, params = fulltext.count_sql(connection.vendor, terms=terms, kind=kind, kind_code=code,
                                      kind_bits=KIND_BITS, product_ids=ids, limit=int(limit))  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -118,9 +118,12 @@ def matching_ids(*, kind: str, q: str, product_ids: Collection[int] | None) -> Q
     return matching_documents(q=q, product_ids=product_ids, kinds=[kind]).values("object_id")
 
 
-def text_matches(*, kind: str, q: str) -> Q:
+def text_matches(*, kind: str, q: str, product_id: int | None = None) -> Q:
     """A filter for a queryset of ``kind`` objects: their search document matches ``q``
-    (``Q(pk__in=[])``, matching nothing, when ``q`` has no searchable term).
+    (``Q(pk__in=[])``, matching nothing, when ``q`` has no searchable term). Give
+    ``product_id`` when the queryset is one product's: the index then yields only that
+    product's matches (``fulltext.ObjectMatches``), which is what a list's count and status
+    tabs need.
 
     The fast path for lists: it reads the full-text index only (SQLite) or probes documents by
     primary key (PostgreSQL), and it does **not** filter by product: use it on a queryset
@@ -133,4 +136,5 @@ def text_matches(*, kind: str, q: str) -> Q:
     if not terms:
         return Q(pk__in=[])
     fulltext.check_vendor(connection.vendor)
-    return Q(fulltext.ObjectMatches(terms=terms, kind_code=kind_code(kind), kind_bits=KIND_BITS))
+    return Q(fulltext.ObjectMatches(terms=terms, kind=kind, kind_code=kind_code(kind), kind_bits=KIND_BITS,
+                                    product_id=product_id))  # fmt: skip

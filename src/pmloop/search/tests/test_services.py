@@ -137,19 +137,23 @@ def test_rebuild_index(product, index, found):
     services.check_index()
 
 
-def _database_terms(doc_id: int) -> set[str]:
-    """The terms the database itself extracts from the stored tokens column."""
+def _database_terms(doc_id: int, *, scope: bool = False) -> set[str]:
+    """The terms the database itself extracts from the stored tokens column (``scope``: the
+    terms it adds for the document's product and kind instead, migration 0005)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT lexeme FROM search_searchdocument, unnest(tsv) WHERE id = %s",
-                [doc_id],
+                "SELECT lexeme FROM search_searchdocument, unnest(tsv) WHERE id = %s AND (lexeme LIKE '#%%') = %s",
+                [doc_id, scope],
             )
         else:
             cursor.execute(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab USING fts5vocab(main, search_fts, instance)"
             )
-            cursor.execute("SELECT term FROM temp.search_vocab WHERE doc = %s", [doc_id])
+            cursor.execute(
+                "SELECT term FROM temp.search_vocab WHERE doc = %s AND col = %s",
+                [doc_id, "scope" if scope else "tokens"],
+            )
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -172,6 +176,11 @@ def test_database_reads_back_exactly_the_python_terms(product):
     ids = dict(SearchDocument.objects.values_list("object_id", "id"))
     for i, s in enumerate(samples):
         assert _database_terms(ids[i]) == set(text.index_terms(s)), s
+    # No user text can make a scope term: those are added by the database from the row.
+    expected_scope = (
+        {f"#p{product.pk}", f"#k{R}"} if connection.vendor == "postgresql" else {f"p{product.pk}"}
+    )
+    assert _database_terms(ids[0], scope=True) == expected_scope
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only: FTS5 table and triggers")
