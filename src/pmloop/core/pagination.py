@@ -63,10 +63,13 @@ def paginate(
     page_size: int = 50,
     count_limit: int | None = None,
     counter: Counter | None = None,
+    total: int | None = None,
 ) -> Page:
     """One page of ``queryset``. With ``count_limit``, rows are counted only up to that many
     (``count_capped`` says there are more) and pages end there; ``counter`` then counts them
-    instead of the queryset (a cheaper way to the same number, e.g. from the search index)."""
+    instead of the queryset (a cheaper way to the same number, e.g. from the search index).
+    ``total``: the number of rows is already known (e.g. the sum of the status tabs the page
+    shows, counted with the same filters), so nothing is counted."""
     if page < 1:
         raise InvalidInput(_("page must be 1 or more"), field="page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -74,8 +77,10 @@ def paginate(
             _("page_size must be between 1 and %(n)s") % {"n": MAX_PAGE_SIZE}, field="page_size"
         )
     capped = False
+    if total is not None:
+        counter = lambda n: min(n, total)  # noqa: E731
     if count_limit is None:
-        count = Paginator(queryset, page_size).count
+        count = total if total is not None else Paginator(queryset, page_size).count
     else:
         count = counter(count_limit + 1) if counter else queryset[: count_limit + 1].count()
         capped = count > count_limit

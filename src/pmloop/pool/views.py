@@ -152,8 +152,7 @@ def item_list(request):
         return choose_product(request, _("Requirement pool"), "pool:list")
     filters, notes, _explicit = parse_filters(request, product.pk)
     choices = _choices(actor, product.pk)
-    page = selectors.list_page(actor=actor, filters=filters)
-    counts = selectors.status_counts(actor=actor, filters=filters)
+    page, counts = selectors.list_page_with_tabs(actor=actor, filters=filters)
     wanted = {str(s) for s in filters.status}
     base = {k: v for k, v in request.GET.items() if k not in ("status", "page", "selected", "product")}
     base["product"] = product.pk

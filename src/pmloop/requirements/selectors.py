@@ -168,6 +168,23 @@ def list_page(
                     counter=search_counter(actor=actor, query=query))  # fmt: skip
 
 
+def list_page_with_tabs(
+    *, actor: Actor, query: RequirementQuery, page: int, page_size: int, with_spec: bool = True
+) -> tuple[Page, dict[str, int]]:
+    """One product's list page and its status tabs (``status_counts``) with one counting query
+    instead of two: the page's count is the sum of its statuses' tabs, counted under the same
+    filters (``query.product_id`` is required)."""
+    if query.product_id is None:
+        raise ValueError("list_page_with_tabs needs query.product_id (the tabs are one product's)")
+    qs = list_requirements(actor=actor, query=query, with_spec=with_spec)  # checks the product and filters
+    counts = status_counts(actor=actor, product_id=query.product_id, query=query)
+    wanted = query.status or list(counts)
+    total = sum(counts.get(s, 0) for s in wanted)
+    return paginate(
+        qs, page=page, page_size=page_size, count_limit=count_limit_for(query.q), total=total
+    ), counts
+
+
 def get_requirement(*, actor: Actor, requirement_id: int, for_api: bool = False) -> Requirement:
     """One requirement the actor may see, with what its page shows prefetched; ``for_api``:
     only what the API's detail schema reads (product, owner, reviewers, criteria): 2 queries

@@ -270,9 +270,8 @@ def requirement_list(request, product_id: int):
     product = product_selectors.get_product(actor=actor, product_id=product_id)
     filters, dropped = _filters(request, product.pk)
     query = _query(filters)
-    page = selectors.list_page(actor=actor, query=query, page=filters.page, page_size=filters.page_size,
-                               with_spec=False)  # fmt: skip
-    counts = selectors.status_counts(actor=actor, product_id=product.pk, query=query)
+    page, counts = selectors.list_page_with_tabs(actor=actor, query=query, page=filters.page,
+                                                 page_size=filters.page_size, with_spec=False)  # fmt: skip
     wanted = {str(s) for s in filters.status}
     base = [(k, v) for k, values in request.GET.lists() for v in values if k not in ("status", "page")]
 

@@ -235,13 +235,10 @@ def count_sql(
         inner = (f"SELECT 1 FROM {source} WHERE {FTS_TABLE} MATCH %s AND ({rowid} & {mask}) = %s"  # noqa: S608
                  f"{in_products} LIMIT %s")  # fmt: skip
         params: list = [fts5_query(terms, product_id=one)]
-    elif one is not None:
-        inner = f"SELECT 1 FROM {DOC_TABLE} d WHERE d.{PG_VECTOR_COLUMN} @@ {PG_SCOPED_QUERY} LIMIT %s"  # noqa: S608
-        return f"SELECT COUNT(*) FROM ({inner}) AS counted", [
-            tsquery(terms),
-            scope_tsquery(product_id=one, kind=kind),
-            limit,
-        ]  # noqa: S608
+    elif one is not None:  # the product and kind are terms of the index: no row filter
+        inner = (f"SELECT 1 FROM {DOC_TABLE} d WHERE d.{PG_VECTOR_COLUMN} @@ {PG_SCOPED_QUERY} "  # noqa: S608
+                 f"AND (d.id & {mask}) = %s LIMIT %s")  # fmt: skip
+        params = [tsquery(terms), scope_tsquery(product_id=one, kind=kind)]
     else:
         inner = (f"SELECT 1 FROM {DOC_TABLE} d WHERE d.{PG_VECTOR_COLUMN} @@ {PG_QUERY} "  # noqa: S608
                  f"AND (d.id & {mask}) = %s{in_products} LIMIT %s")  # fmt: skip

@@ -83,3 +83,28 @@ def test_the_index_count_is_capped(items, owner, actor_for, monkeypatch):
     monkeypatch.setattr(pagination, "SEARCH_COUNT_LIMIT", 1)
     page, sql = _page(actor_for(owner), PoolItemFilters(q="权限"))
     assert (page.count, page.count_capped) == (1, True) and "pool_poolitem" not in sql
+
+
+@pytest.mark.parametrize("data", [*FILTERS, {}, {"status": ["new", "declined"]}], ids=str)
+def test_the_list_page_counts_its_rows_from_its_tabs(items, owner, product, actor_for, data):
+    """The pool page's count is the sum of its statuses' tabs: the same rows, one query fewer."""
+    actor = actor_for(owner)
+    filters = PoolItemFilters(page_size=1, product=product.pk, **data)
+    rows = list(selectors.list_items(actor=actor, filters=filters))
+    with CaptureQueriesContext(connection) as ctx:
+        page, counts = selectors.list_page_with_tabs(actor=actor, filters=filters)
+    assert (page.count, page.count_capped) == (len(rows), False)
+    assert [i.pk for i in page.items] == [i.pk for i in rows[:1]]
+    assert counts == selectors.status_counts(actor=actor, filters=filters)
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(")]
+    assert len(ctx.captured_queries) == (
+        2 if rows else 1
+    )  # the tabs and the page (none when nothing matches)
+
+
+def test_the_tabs_count_is_capped_for_a_search_like_any_list(items, owner, product, actor_for, monkeypatch):
+    monkeypatch.setattr(selectors, "count_limit_for", lambda q: 1 if q else None)
+    page, _counts = selectors.list_page_with_tabs(
+        actor=actor_for(owner), filters=PoolItemFilters(q="权限", product=product.pk, page_size=1)
+    )
+    assert (page.count, page.count_capped) == (1, True)

@@ -109,3 +109,38 @@ def test_api_list_count_uses_the_same_rule(reqs, owner, product, token_client):
         body = client.get(f"/api/v1/requirements?q=权限&status=draft&product_id={product.pk}").json()
     assert body["count"] == 3
     assert "requirements_requirement" in _counting(ctx.captured_queries)  # a status: the list's rows
+
+
+TAB_QUERIES = [*QUERIES, RequirementQuery(), RequirementQuery(status=["draft", "closed"])]
+
+
+@pytest.mark.parametrize("query", TAB_QUERIES, ids=[f"{q.q}-{q.status}-{q.sort}" for q in TAB_QUERIES])
+def test_the_list_page_counts_its_rows_from_its_tabs(reqs, owner, product, actor_for, query):
+    """The list page's count is the sum of its statuses' tabs: the same rows, one query fewer."""
+    actor = actor_for(owner)
+    scoped = RequirementQuery(**{**query.__dict__, "product_id": product.pk})
+    rows = list(selectors.list_requirements(actor=actor, query=scoped))
+    with CaptureQueriesContext(connection) as ctx:
+        page, counts = selectors.list_page_with_tabs(actor=actor, query=scoped, page=1, page_size=2)
+    assert (page.count, page.count_capped) == (len(rows), False)
+    assert [r.pk for r in page.items] == [r.pk for r in rows[:2]]
+    assert counts == selectors.status_counts(actor=actor, product_id=product.pk, query=scoped)
+    assert not [
+        q for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(")
+    ]  # only the tabs count
+    assert len(ctx.captured_queries) <= 3  # tabs, page, reviewers of the page's rows at most
+
+
+def test_the_tabs_count_is_capped_for_a_search_like_any_list(reqs, owner, product, actor_for, monkeypatch):
+    monkeypatch.setattr(selectors, "count_limit_for", lambda q: 2 if q else None)
+    page, counts = selectors.list_page_with_tabs(
+        actor=actor_for(owner), query=RequirementQuery(q="权限", product_id=product.pk), page=1, page_size=1
+    )
+    assert (page.count, page.count_capped, page.count_label) == (2, True, "2+") and sum(counts.values()) == 3
+
+
+def test_the_tabs_need_a_product(reqs, owner, actor_for):
+    with pytest.raises(ValueError, match="product_id"):
+        selectors.list_page_with_tabs(
+            actor=actor_for(owner), query=RequirementQuery(q="权限"), page=1, page_size=2
+        )
