@@ -213,7 +213,10 @@ def _serve(host: str, port: int, workers: int, threads: int) -> None:
         port=port,
         workers=workers,
         blocking_threads=threads,
-        backpressure=threads,
+        # Not tied to the threads: granian counts *connections* against backpressure, so with
+        # backpressure = threads an idle keep-alive connection (a browser keeps up to six per
+        # site) held a slot and the next visitor waited until one closed. granian's default
+        # (backlog // workers) leaves the threads alone to bound the work in progress.
         runtime_threads=1,
         websockets=False,
         log_access=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -59,6 +60,19 @@ def test_serve_answers_health(tmp_path):
         assert b'"ok": true' in body or b'"ok":true' in body
         login_status, _ = _get(f"http://127.0.0.1:{port}/accounts/login/")
         assert login_status == 200
+        # Idle keep-alive connections (a browser keeps up to six per site) must not take the
+        # server's request slots: with granian's backpressure tied to the 2 threads, the third
+        # connection waited for one of these to close.
+        idle = []
+        for _ in range(12):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/api/v1/health")
+            assert conn.getresponse().read() and conn.sock is not None  # answered, kept open
+            idle.append(conn)
+        status, _ = _get(f"http://127.0.0.1:{port}/api/v1/health")
+        assert status == 200
+        for conn in idle:
+            conn.close()
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
