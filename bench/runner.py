@@ -105,20 +105,53 @@ def machine() -> dict:
             "python_loop_10m_ms": cpu_calibration_ms(), "pg_select1_ms": pg_roundtrip_ms()}  # fmt: skip
 
 
-def rss_mb(pid: int) -> float:
-    """RSS of the server process and all its descendants (granian main + workers)."""
-    total, todo = 0, [pid]
+def _tree(pid: int) -> list[int]:
+    """The process and all its descendants (granian main + workers)."""
+    found, todo = [], [pid]
     while todo:
         p = todo.pop()
+        found.append(p)
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
             for t in os.listdir(f"/proc/{p}/task"):
                 todo += [int(c) for c in Path(f"/proc/{p}/task/{t}/children").read_text().split()]
         except OSError:
             pass
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    """RSS of the server process and all its descendants (granian main + workers)."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
     return round(total / 1024, 1)
+
+
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """User + system CPU seconds of each process of the server (granian main + workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            out[p] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime (fields 14, 15)
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+def cpu_split(before: dict[int, float], after: dict[int, float]) -> list[float]:
+    """Each busy process's share of the server CPU spent between two readings, largest first:
+    [0.5, 0.5] = both workers shared the load; [1.0, 0.0] = one worker served every request
+    (granian's workers share one socket, and keep-alive clients stay where they landed)."""
+    spent = [after[p] - before.get(p, 0.0) for p in after]
+    total = sum(spent)
+    return sorted((round(x / total, 2) for x in spent if x > 0), reverse=True) if total else []
 
 
 def prepare_db(db: str, scale: int, home: Path) -> dict:
@@ -142,7 +175,11 @@ def sh(cmd: list[str], env: dict, **kw) -> str:
     return out.stdout
 
 
-async def drive(name: str, base: str, n: int, conc: int, ctx: dict) -> list[float]:
+async def drive(name: str, base: str, n: int, conc: int, ctx: dict, *, warm: int = 0,
+                server_pid: int | None = None) -> tuple[list[float], float, int, dict]:  # fmt: skip
+    """``warm`` requests, then ``n`` measured ones, from ``conc`` keep-alive clients; returns the
+    latencies (ms), the wall time of the measured run, its error count and how the server's
+    processes shared its CPU (``server_pid``: the server's main process)."""
     import httpx
 
     ids, token, session = ctx["ids"], ctx["token"], ctx["session"]
@@ -208,25 +245,55 @@ async def drive(name: str, base: str, n: int, conc: int, ctx: dict) -> list[floa
             body = resp.json()
             slot["version"], slot["stage"] = body["version"], body["stage"]
 
-    async def worker(k: int, quota: int) -> None:
+    async def open_clients() -> list[tuple[httpx.AsyncClient, dict]]:
         cookies = {"sessionid": session} if name.startswith("page") else None
-        async with httpx.AsyncClient(base_url=base, headers=None if cookies else headers, cookies=cookies,
-                                     timeout=30) as client:  # fmt: skip
+        opened = []
+        for k in range(conc):
+            client = httpx.AsyncClient(base_url=base, headers=None if cookies else headers, cookies=cookies,
+                                       timeout=30)  # fmt: skip
             slot = {}
-            if name in ("update", "stage"):  # each worker owns one requirement: versions never clash
+            if name in ("update", "stage"):  # each client owns one requirement: versions never clash
                 rid = ids[name][k]
                 body = (await client.get(f"/api/v1/requirements/{rid}")).json()
                 slot = {"id": rid, "version": body["version"], "stage": body["stage"]}
+            opened.append((client, slot))
+        return opened
+
+    async def run(clients, total: int) -> float:
+        per = [total // conc + (1 if k < total % conc else 0) for k in range(conc)]
+
+        async def worker(client, slot, quota: int) -> None:
             for _ in range(quota):
                 await one(client, slot)
 
-    per = [n // conc + (1 if k < n % conc else 0) for k in range(conc)]
-    t0 = time.perf_counter()
-    await asyncio.gather(*(worker(k, q) for k, q in enumerate(per)))
-    wall = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(c, slot, q) for (c, slot), q in zip(clients, per, strict=True)))
+        return time.perf_counter() - t0
+
+    # granian's workers share one socket and a keep-alive connection stays with the worker that
+    # accepted it, so two clients can both land on one worker (granian issue #849) and the run
+    # would measure that worker's GIL, not pmloop. The warm-up shows where they landed: until
+    # the busiest process did at most 75 % of the work, reconnect (at most 5 tries; the split
+    # of the measured run is recorded either way).
+    for attempt in range(5):
+        clients = await open_clients()
+        before = cpu_seconds(server_pid) if server_pid else {}
+        await run(clients, warm)
+        lat.clear()
+        errors.clear()
+        split = cpu_split(before, cpu_seconds(server_pid)) if server_pid else []
+        if conc < 2 or not split or split[0] <= 0.75 or attempt == 4:
+            break
+        for c, _slot in clients:
+            await c.aclose()
+    before = cpu_seconds(server_pid) if server_pid else {}
+    wall = await run(clients, n)
+    split = cpu_split(before, cpu_seconds(server_pid)) if server_pid else []
+    for c, _slot in clients:
+        await c.aclose()
     if errors:
         print(f"  {name}: {len(errors)} errors, first: {errors[0]}", file=sys.stderr)
-    return lat, wall, len(errors)
+    return lat, wall, len(errors), {"server_cpu_split": split, "connect_tries": attempt + 1}
 
 
 def run_scale(db: str, scale: int, pool: int, requests: int, conc: int, log) -> dict:
@@ -259,13 +326,13 @@ def run_scale(db: str, scale: int, pool: int, requests: int, conc: int, log) -> 
         ctx = {"ids": probe["ids"], "token": seed["token"], "session": probe["session"]}
         figures = {}
         for name in [w for w in API_WORKLOADS + PAGE_WORKLOADS if w in WORKLOADS]:
-            asyncio.run(drive(name, base, max(conc * 2, requests // 10), conc, ctx))  # warm-up
-            lat, wall, errors = asyncio.run(drive(name, base, requests, conc, ctx))
+            lat, wall, errors, spread = asyncio.run(drive(name, base, requests, conc, ctx,
+                                                          warm=max(conc * 2, requests // 10), server_pid=server.pid))  # fmt: skip
             figures[name] = {
                 "requests": len(lat), "errors": errors, "rps": round(len(lat) / wall, 1),
                 "p50_ms": round(statistics.median(lat), 2), "p95_ms": round(pct(lat, 95), 2),
                 "p99_ms": round(pct(lat, 99), 2), "queries": probe["queries"].get(name),
-                "rss_mb": rss_mb(server.pid),
+                "rss_mb": rss_mb(server.pid), **spread,
             }  # fmt: skip
             log(f"[{db} {scale}] {name}: {figures[name]}")
         floor = figures["floor"]["p95_ms"]
@@ -305,11 +372,12 @@ def markdown(doc: dict) -> str:
                   f"Load average after: {' '.join(run['loadavg'])}."
                   + (f" Run {run['started']}, commit `{run['commit'][:10]}`, {run['requests']} requests per workload."
                      if "commit" in run else ""), "",
-                  "| workload | req/s | p50 ms | p95 ms | p99 ms | × floor (p95) | SQL queries | server RSS MB | errors |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+                  "| workload | req/s | p50 ms | p95 ms | p99 ms | × floor (p95) | SQL queries | server RSS MB | errors | server CPU split |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]  # fmt: skip
         for name, f in run["workloads"].items():
             lines.append(f"| {name} | {f['rps']} | {f['p50_ms']} | {f['p95_ms']} | {f['p99_ms']} | "
-                         f"{f['ratio_to_floor_p95']} | {f['queries']} | {f['rss_mb']} | {f['errors']} |")  # fmt: skip
+                         f"{f['ratio_to_floor_p95']} | {f['queries']} | {f['rss_mb']} | {f['errors']} | "
+                         f"{' / '.join(str(x) for x in f.get('server_cpu_split', [])) or '—'} |")  # fmt: skip
         lines.append("")
     return "\n".join(lines) + "\n"
 
