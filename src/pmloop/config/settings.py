@@ -113,7 +113,8 @@ def _database() -> dict:
         db["TEST"] = {"NAME": os.environ.get("PMLOOP_TEST_DB_NAME", "test_pmloop")}
         return db
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        # Django's SQLite backend with writers queued on a lock file (pmloop/core/sqlite_backend).
+        "ENGINE": "pmloop.core.sqlite_backend",
         "NAME": str(PMLOOP_HOME / "pmloop.sqlite3"),
         # Keep each server thread's connection: opening one and running the PRAGMAs below cost
         # ~1 ms of every request (bench/profile_workload.py), a third of the cheapest call.

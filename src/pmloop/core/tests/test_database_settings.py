@@ -32,5 +32,5 @@ def test_preparing_can_be_turned_off_for_a_transaction_pooler(env, off):
 
 def test_sqlite_has_no_postgres_options(env):
     db = pmloop_settings._database()
-    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["ENGINE"] == "pmloop.core.sqlite_backend"  # Django's, with the writer queue
     assert "server_side_binding" not in db["OPTIONS"] and db["CONN_MAX_AGE"] is None

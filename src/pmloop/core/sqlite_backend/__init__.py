@@ -1,0 +1,1 @@
+"""pmloop's SQLite database backend: Django's, with a writer queue (see ``base``)."""
