@@ -11,6 +11,7 @@ import threading
 import markdown as md
 import nh3
 from django import template
+from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -101,4 +102,60 @@ def prd_bar(score: int) -> str:
         '<span class="bar{}" role="img" aria-label="{}"><span style="width: {}%"></span></span>'
         '<span class="score">{}%</span>',
         level, _("PRD %(score)s%% complete") % {"score": score}, score, score,
+    )  # fmt: skip
+
+
+_DETAIL_SPLIT: dict[str, tuple[str, str]] = {}
+_PK_MARK = 987654321
+
+
+def detail_url(pk: int) -> str:
+    """``reverse("requirements:detail", args=[pk])`` without resolving the pattern per row:
+    the URL is split once (per script prefix) around a marker id and joined around ``pk``."""
+    prefix = get_script_prefix()
+    parts = _DETAIL_SPLIT.get(prefix)
+    if parts is None:
+        head, tail = reverse("requirements:detail", args=[_PK_MARK]).split(str(_PK_MARK))
+        parts = _DETAIL_SPLIT[prefix] = (head, tail)
+    return f"{parts[0]}{int(pk)}{parts[1]}"
+
+
+@register.simple_tag
+def requirement_row(r, product) -> str:
+    """One row of the requirement list (``<tr>…</tr>``), built in Python: the same markup as a
+    template loop body, at a fifth of its cost (~25 template nodes per row; a 50-row page spent
+    about 6 of its 27 ms in-process there, docs/benchmarks.md). Every value goes through
+    ``format_html``, so it is escaped exactly as the template escaped it."""
+    url = detail_url(r.pk)
+    flag = (
+        format_html(
+            '<span class="flag" title="{}">● {}</span>',
+            _("The parent changed; not yet confirmed"), _("parent changed"),
+        )
+        if r.unconfirmed_change_id
+        else ""
+    )  # fmt: skip
+    closed = (
+        format_html(' <span class="muted small">{}</span>', r.get_close_reason_display())
+        if r.status == "closed"
+        else ""
+    )
+    module = r.module.name if r.module_id and r.module.name else "—"
+    owner = r.owner if r.owner_id else "—"
+    return format_html(
+        "<tr>"
+        '<td class="nowrap"><a class="code" href="{url}">{code}-{number}</a></td>'
+        '<td class="title-cell"><a href="{url}">{title}</a>{flag}</td>'
+        "<td>{module}</td>"
+        '<td><span class="prio prio-{priority}" title="{priority_label}">P{priority}</span></td>'
+        "<td>{status}{closed}</td>"
+        '<td><span class="sg sg-{stage}">{stage_label}</span></td>'
+        '<td class="nowrap">{bar}</td>'
+        '<td class="num">{voices}</td>'
+        "<td>{owner}</td>"
+        "</tr>",
+        url=url, code=product.code, number=r.number, title=r.title, flag=flag, module=module,
+        priority=r.priority, priority_label=r.get_priority_display(), status=status_badge(r), closed=closed,
+        stage=r.stage, stage_label=r.get_stage_display(), bar=prd_bar(r.completeness), voices=r.voices,
+        owner=owner,
     )  # fmt: skip
