@@ -52,6 +52,12 @@ class Page:
         return self.page > 1
 
 
+def statuses_total(counts: dict[str, int], statuses: list[str]) -> int:
+    """How many rows the status tabs ``counts`` hold for ``statuses`` (none given: all of them),
+    the count of a list page filtered by those statuses under the tabs' other filters."""
+    return sum(counts.get(s, 0) for s in statuses) if statuses else sum(counts.values())
+
+
 Counter = Callable[[int], int]
 """``counter(n)`` → how many rows the list holds, counting at most ``n``."""
 
@@ -76,13 +82,16 @@ def paginate(
         raise InvalidInput(
             _("page_size must be between 1 and %(n)s") % {"n": MAX_PAGE_SIZE}, field="page_size"
         )
-    capped = False
-    if total is not None:
-        counter = lambda n: min(n, total)  # noqa: E731
     if count_limit is None:
         count = total if total is not None else Paginator(queryset, page_size).count
+        capped = False
     else:
-        count = counter(count_limit + 1) if counter else queryset[: count_limit + 1].count()
+        if total is not None:
+            count = min(total, count_limit + 1)
+        elif counter is not None:
+            count = counter(count_limit + 1)
+        else:
+            count = queryset[: count_limit + 1].count()
         capped = count > count_limit
         count = min(count, count_limit)
     offset = (page - 1) * page_size

@@ -25,6 +25,7 @@ from pmloop.audit import selectors as audit_selectors
 from pmloop.audit.views import describe
 from pmloop.core.errors import DomainError, InvalidInput, NotFound
 from pmloop.core.http import actor_of
+from pmloop.core.pagination import statuses_total
 from pmloop.customers import selectors as customer_selectors
 from pmloop.customers.views import choose_product, current_product
 from pmloop.pool import lifecycle, selectors, services
@@ -162,7 +163,7 @@ def item_list(request):
         return {
             "label": label,
             "url": f"?{query}",
-            "count": sum(counts.get(s, 0) for s in statuses) if statuses != ["all"] else sum(counts.values()),
+            "count": statuses_total(counts, [] if statuses == ["all"] else statuses),
             "current": (set(statuses) == wanted) or (statuses == ["all"] and not wanted),
         }
 

@@ -13,7 +13,7 @@ from pmloop.accounts import permissions as acl
 from pmloop.audit import selectors as audit_selectors
 from pmloop.core.actor import Actor
 from pmloop.core.errors import InvalidInput, NotFound, PermissionDenied
-from pmloop.core.pagination import Counter, Page, count_limit_for, paginate
+from pmloop.core.pagination import Counter, Page, count_limit_for, paginate, statuses_total
 from pmloop.pool.models import PoolItem, PoolLink
 from pmloop.requirements import spec as prd
 from pmloop.requirements.choices import Stage, Status
@@ -178,8 +178,7 @@ def list_page_with_tabs(
         raise ValueError("list_page_with_tabs needs query.product_id (the tabs are one product's)")
     qs = list_requirements(actor=actor, query=query, with_spec=with_spec)  # checks the product and filters
     counts = status_counts(actor=actor, product_id=query.product_id, query=query)
-    wanted = query.status or list(counts)
-    total = sum(counts.get(s, 0) for s in wanted)
+    total = statuses_total(counts, query.status)
     return paginate(
         qs, page=page, page_size=page_size, count_limit=count_limit_for(query.q), total=total
     ), counts

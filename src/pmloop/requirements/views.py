@@ -31,6 +31,7 @@ from pmloop.accounts import selectors as account_selectors
 from pmloop.audit.views import describe
 from pmloop.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from pmloop.core.http import actor_of
+from pmloop.core.pagination import statuses_total
 from pmloop.pool import selectors as pool_selectors
 from pmloop.pool.choices import Status as PoolStatus
 from pmloop.pool.schemas import PoolItemFilters
@@ -280,7 +281,7 @@ def requirement_list(request, product_id: int):
         return {
             "label": label,
             "url": f"?{query}" if query else "?",
-            "count": sum(counts.get(s, 0) for s in statuses) if statuses else sum(counts.values()),
+            "count": statuses_total(counts, statuses),
             "current": set(statuses) == wanted,
         }
 

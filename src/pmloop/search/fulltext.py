@@ -25,6 +25,7 @@ from __future__ import annotations
 from django.db.models import BooleanField, F, Func
 
 from pmloop.core import text
+from pmloop.search.models import KIND_BITS, kind_code
 
 FTS_TABLE = "search_fts"
 DOC_TABLE = "search_searchdocument"
@@ -50,8 +51,7 @@ def scope_tsquery(*, product_id: int, kind: str | None = None) -> str:
     Used as ``%s::tsquery`` (a cast, so the lexemes are taken as written, not parsed)."""
     parts = [f"'#p{int(product_id)}'"]
     if kind is not None:
-        if not kind.replace("_", "").isalnum():
-            raise ValueError(f"not a search kind: {kind!r}")
+        kind_code(kind)  # only a known kind's name goes into the literal
         parts.append(f"'#k{kind}'")
     return " & ".join(parts)
 
@@ -124,16 +124,10 @@ class ObjectMatches(Func):
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, *, terms: list[str], kind: str, kind_code: int, kind_bits: int,
-                 product_id: int | None = None):  # fmt: skip
+    def __init__(self, *, terms: list[str], kind: str, product_id: int | None = None):
         if not terms:
             raise ValueError("ObjectMatches() needs at least one term; an empty query matches nothing")
-        self.terms, self.kind, self.kind_code, self.kind_bits = (
-            list(terms),
-            kind,
-            int(kind_code),
-            int(kind_bits),
-        )
+        self.terms, self.kind, self.kind_code = list(terms), kind, kind_code(kind)
         self.product_id = None if product_id is None else int(product_id)
         super().__init__(F("pk"))
 
@@ -143,19 +137,19 @@ class ObjectMatches(Func):
 
     def as_sqlite(self, compiler, connection, **extra):
         pk_sql, pk_params = compiler.compile(self.source_expressions[0])
-        mask = (1 << self.kind_bits) - 1
-        sql = (f"{pk_sql} IN (SELECT rowid >> {self.kind_bits} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608
+        mask = (1 << KIND_BITS) - 1
+        sql = (f"{pk_sql} IN (SELECT rowid >> {KIND_BITS} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608
                f"AND (rowid & {mask}) = %s)")  # fmt: skip
         return sql, (*pk_params, fts5_query(self.terms, product_id=self.product_id), self.kind_code)
 
     def as_postgresql(self, compiler, connection, **extra):
         pk_sql, pk_params = compiler.compile(self.source_expressions[0])
         if self.product_id is not None:
-            sql = (f"{pk_sql} IN (SELECT sd.id >> {self.kind_bits} FROM {DOC_TABLE} sd "  # noqa: S608
+            sql = (f"{pk_sql} IN (SELECT sd.id >> {KIND_BITS} FROM {DOC_TABLE} sd "  # noqa: S608
                    f"WHERE sd.{PG_VECTOR_COLUMN} @@ {PG_SCOPED_QUERY})")  # fmt: skip
             scope = scope_tsquery(product_id=self.product_id, kind=self.kind)
             return sql, (*pk_params, tsquery(self.terms), scope)
-        sql = (f"EXISTS (SELECT 1 FROM {DOC_TABLE} sd WHERE sd.id = (({pk_sql} << {self.kind_bits}) | %s) "  # noqa: S608
+        sql = (f"EXISTS (SELECT 1 FROM {DOC_TABLE} sd WHERE sd.id = (({pk_sql} << {KIND_BITS}) | %s) "  # noqa: S608
                f"AND sd.{PG_VECTOR_COLUMN} @@ {PG_QUERY})")  # fmt: skip
         return sql, (*pk_params, self.kind_code, tsquery(self.terms))
 
@@ -212,8 +206,6 @@ def count_sql(
     *,
     terms: list[str],
     kind: str,
-    kind_code: int,
-    kind_bits: int,
     product_ids: list[int] | None,
     limit: int,
 ) -> tuple[str, list]:
@@ -225,7 +217,7 @@ def count_sql(
     probes for a word in one requirement of eight (38 ms at 100k on PostgreSQL, 13 ms on
     SQLite, against 14 and 3 ms this way; docs/benchmarks.md)."""
     check_vendor(vendor)
-    mask = (1 << kind_bits) - 1
+    mask = (1 << KIND_BITS) - 1
     one = product_ids[0] if product_ids is not None and len(product_ids) == 1 else None
     many = product_ids is not None and one is None
     in_products = " AND d.product_id IN (" + ", ".join(["%s"] * len(product_ids)) + ")" if many else ""
@@ -243,5 +235,5 @@ def count_sql(
         inner = (f"SELECT 1 FROM {DOC_TABLE} d WHERE d.{PG_VECTOR_COLUMN} @@ {PG_QUERY} "  # noqa: S608
                  f"AND (d.id & {mask}) = %s{in_products} LIMIT %s")  # fmt: skip
         params = [tsquery(terms)]
-    params += [kind_code, *(product_ids if many else []), limit]
+    params += [kind_code(kind), *(product_ids if many else []), limit]
     return f"SELECT COUNT(*) FROM ({inner}) AS counted", params  # noqa: S608

@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 
 from pmloop.core import text
 from pmloop.search import fulltext
-from pmloop.search.models import KIND_BITS, SearchDocument, kind_code
+from pmloop.search.models import SearchDocument, kind_code
 
 MAX_LIMIT = 500
 
@@ -76,13 +76,14 @@ def count_matches(*, kind: str, q: str, product_ids: Collection[int] | None, lim
     The count of a list whose only filters are the words and the products (the search box,
     an API search): every visible object of a searchable kind has exactly one document, kept
     in the same transaction as the object (``search.services``), so the two counts agree."""
-    code = kind_code(kind)
+    kind_code(kind)  # an unknown kind is refused even when there is nothing to count
     terms = text.query_tokens(q)
     ids = _ids(product_ids)
     if not terms or ids == [] or limit <= 0:
         return 0
-    sql, params = fulltext.count_sql(connection.vendor, terms=terms, kind=kind, kind_code=code,
-                                     kind_bits=KIND_BITS, product_ids=ids, limit=int(limit))  # fmt: skip
+    sql, params = fulltext.count_sql(
+        connection.vendor, terms=terms, kind=kind, product_ids=ids, limit=int(limit)
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0])
@@ -136,5 +137,4 @@ def text_matches(*, kind: str, q: str, product_id: int | None = None) -> Q:
     if not terms:
         return Q(pk__in=[])
     fulltext.check_vendor(connection.vendor)
-    return Q(fulltext.ObjectMatches(terms=terms, kind=kind, kind_code=kind_code(kind), kind_bits=KIND_BITS,
-                                    product_id=product_id))  # fmt: skip
+    return Q(fulltext.ObjectMatches(terms=terms, kind=kind, product_id=product_id))

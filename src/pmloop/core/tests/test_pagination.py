@@ -34,6 +34,25 @@ def test_count_stops_at_the_limit_and_says_so(owner, actor_for, django_assert_nu
     assert paginate(qs, page=3, page_size=2, count_limit=3).items == []  # pages end at the limit
 
 
+@pytest.mark.parametrize("count_limit", [None, 10])
+def test_a_known_total_is_not_counted_again(owner, actor_for, django_assert_num_queries, count_limit):
+    qs = _products(owner, actor_for, 5)
+    with django_assert_num_queries(1):  # the page only
+        page = paginate(qs, page=2, page_size=2, count_limit=count_limit, total=5)
+    assert (page.count, page.count_capped, [p.code for p in page.items]) == (5, False, ["P2", "P3"])
+
+
+def test_a_known_total_is_capped_like_a_count(owner, actor_for):
+    page = paginate(_products(owner, actor_for, 5), page=1, page_size=2, count_limit=3, total=5)
+    assert (page.count, page.count_capped, page.count_label) == (3, True, "3+")
+
+
+def test_statuses_total_sums_the_tabs_shown():
+    counts = {"draft": 2, "active": 5, "closed": 1}
+    assert pagination.statuses_total(counts, ["draft", "closed", "gone"]) == 3
+    assert pagination.statuses_total(counts, []) == 8
+
+
 def test_count_limit_applies_to_text_searches_only():
     assert count_limit_for("权限") == pagination.SEARCH_COUNT_LIMIT
     assert count_limit_for("  ") is None

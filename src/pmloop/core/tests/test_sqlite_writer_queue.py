@@ -3,6 +3,8 @@ previous one commits or rolls back, not after SQLite's busy handler wakes up."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import time
 
@@ -41,30 +43,42 @@ def db_file(tmp_path):
     return path
 
 
+def _lock_file_is_held(db_file) -> bool:
+    """True while some connection holds the writer queue (its flock on the lock file)."""
+    fd = os.open(f"{db_file}.writer-lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
 def test_the_next_writer_starts_when_the_first_commits(db_file):
     first = _connection(db_file)
-    order: list[str] = []
+    began: list[float] = []
 
     def write_second():
         second = _connection(db_file)  # a connection belongs to its thread
         with _atomic(second):
-            order.append("second began")
+            began.append(time.monotonic())
             second.cursor().execute("INSERT INTO t VALUES (2)")
         second.close()
 
+    assert not _lock_file_is_held(db_file)
     with _atomic(first):
         first.cursor().execute("INSERT INTO t VALUES (1)")
-        assert (db_file.parent / "queue.sqlite3.writer-lock").exists()
+        assert _lock_file_is_held(db_file)  # the writer holds the queue, not only SQLite's lock
         thread = threading.Thread(target=write_second)
         thread.start()
         time.sleep(0.2)
-        assert order == []  # queued behind the first writer
-        order.append("first commits")
-        released = time.monotonic()
+        assert began == []  # queued behind the first writer
+    released = time.monotonic()
     thread.join(5)
-    began = time.monotonic()
-    assert order == ["first commits", "second began"]
-    assert began - released < 1
+    assert len(began) == 1 and 0 <= began[0] - released < 1
+    assert not _lock_file_is_held(db_file)  # committed: the queue is free again
     assert [r[0] for r in first.cursor().execute("SELECT n FROM t ORDER BY n").fetchall()] == [1, 2]
     first.close()
 
@@ -74,6 +88,7 @@ def test_a_rollback_releases_the_queue(db_file):
     with pytest.raises(ZeroDivisionError), _atomic(first):
         first.cursor().execute("INSERT INTO t VALUES (1)")
         1 / 0  # noqa: B018
+    assert not _lock_file_is_held(db_file)
     with _atomic(second):  # not "database is locked"
         second.cursor().execute("INSERT INTO t VALUES (2)")
     assert [r[0] for r in second.cursor().execute("SELECT n FROM t").fetchall()] == [2]
